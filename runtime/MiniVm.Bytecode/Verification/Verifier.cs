@@ -1,0 +1,176 @@
+using MiniVm.Bytecode.Model;
+using MiniVm.Bytecode.Opcodes;
+
+namespace MiniVm.Bytecode.Verification;
+
+/// <summary>
+/// Proves, before any code of a module runs or is compiled, what the interpreter and JIT then
+/// take for granted: only known opcodes; every argument in range; jumps land on instruction
+/// boundaries inside the code; the operand stack has one depth at each instruction whatever
+/// the path, never below zero nor above the declared maximum; and execution cannot run off
+/// the end. The interpreter's hot loop does not re-check any of it.
+/// </summary>
+public static class Verifier
+{
+    /// <summary>Upper bounds that keep a frame's size sane whatever the file claims.</summary>
+    public const int MaxLocals = 65535;
+    public const int MaxStackDepth = 65535;
+
+    /// <summary>Verifies every code block, or throws the loader's error naming the block and offset.</summary>
+    public static void Verify(ModuleImage module, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        if (module.TopLevel.ParamCount != 0)
+            throw new MiniVmLoadException(fileName, $"verification failed: the top-level code declares {module.TopLevel.ParamCount} parameters");
+        foreach (var code in module.AllCode())
+        {
+            string? error = VerifyCode(module, code, out int offset);
+            if (error is not null)
+            {
+                string where = offset >= 0 ? $" at offset {offset}" : "";
+                string block = code == module.TopLevel ? "the top-level code" : $"function '{code.Name}'";
+                throw new MiniVmLoadException(fileName, $"verification failed in {block}{where}: {error}");
+            }
+        }
+    }
+
+    private static string? VerifyCode(ModuleImage module, CodeObject code, out int offset)
+    {
+        offset = -1;
+        if (code.Name.Length == 0) return "the code block has no name";
+        if (code.LocalCount > MaxLocals) return $"{code.LocalCount} locals exceed the limit of {MaxLocals}";
+        if (code.MaxStack > MaxStackDepth) return $"maximum stack depth {code.MaxStack} exceeds the limit of {MaxStackDepth}";
+        if (code.ParamCount > code.LocalCount) return $"{code.ParamCount} parameters but only {code.LocalCount} locals";
+        if (code.ParamCount > BuiltinInfo.MaxArgumentCount) return $"{code.ParamCount} parameters exceed the limit of {BuiltinInfo.MaxArgumentCount}";
+        if (code.LocalNames.Length != code.LocalCount) return $"{code.LocalNames.Length} local names for {code.LocalCount} locals";
+        if (code.Code.Length == 0) return "the code is empty";
+        if (code.FirstLine < 1) return $"first line {code.FirstLine} is not a line number";
+        string? lineError = CheckLines(code);
+        if (lineError is not null) return lineError;
+
+        // Pass 1: decode every instruction and check its argument.
+        var starts = new bool[code.Code.Length];
+        var instructions = new List<Instruction>();
+        int pc = 0;
+        while (pc < code.Code.Length)
+        {
+            offset = pc;
+            if (!Instruction.TryDecode(code.Code, pc, out var instruction, out string decodeError))
+                return decodeError;
+            starts[pc] = true;
+            instructions.Add(instruction);
+            pc = instruction.Next;
+        }
+        foreach (var instruction in instructions)
+        {
+            offset = instruction.Offset;
+            string? argError = CheckArgument(module, code, instruction, starts);
+            if (argError is not null) return argError;
+        }
+
+        // Pass 2: the stack depth at every reachable instruction, by a worklist over the flow graph.
+        var depthAt = new int[code.Code.Length];
+        Array.Fill(depthAt, -1);
+        var indexAt = new Dictionary<int, int>(instructions.Count);
+        for (int i = 0; i < instructions.Count; i++) indexAt[instructions[i].Offset] = i;
+        var work = new Stack<int>();
+        depthAt[0] = 0;
+        work.Push(0);
+        while (work.Count > 0)
+        {
+            var instruction = instructions[indexAt[work.Pop()]];
+            offset = instruction.Offset;
+            int depth = depthAt[offset];
+            var info = instruction.Info;
+            var (pops, pushes) = OpcodeTable.StackEffect(info, instruction.Arg, f => module.Functions[f].ParamCount);
+            if (depth < pops)
+                return $"stack underflow: {info.Name} needs {pops} value(s), the stack holds {depth}";
+            int after = depth - pops + pushes;
+            if (after > code.MaxStack)
+                return $"stack overflow: {info.Name} makes the stack {after} deep, the declared maximum is {code.MaxStack}";
+
+            if (info.Flow is FlowKind.Next or FlowKind.ConditionalJump)
+            {
+                if (instruction.Next >= code.Code.Length)
+                    return "execution runs off the end of the code";
+                string? mergeError = Merge(depthAt, work, instruction.Next, after);
+                if (mergeError is not null) return mergeError;
+            }
+            if (info.Flow is FlowKind.Jump or FlowKind.ConditionalJump)
+            {
+                int jumpDepth = info.Flow == FlowKind.Jump ? after : depth - info.PopsOnJump;
+                string? mergeError = Merge(depthAt, work, instruction.JumpTarget, jumpDepth);
+                if (mergeError is not null) return mergeError;
+            }
+        }
+        offset = -1;
+        return null;
+    }
+
+    private static string? Merge(int[] depthAt, Stack<int> work, int target, int depth)
+    {
+        if (depthAt[target] == -1)
+        {
+            depthAt[target] = depth;
+            work.Push(target);
+            return null;
+        }
+        return depthAt[target] == depth
+            ? null
+            : $"stack depth at offset {target} is {depthAt[target]} on one path and {depth} on another";
+    }
+
+    private static string? CheckArgument(ModuleImage module, CodeObject code, Instruction instruction, bool[] starts)
+    {
+        int arg = instruction.Arg;
+        string name = instruction.Info.Name;
+        switch (instruction.Info.Arg)
+        {
+            case ArgKind.None:
+            case ArgKind.Extended:
+                return null;
+            case ArgKind.Const:
+                return arg < code.Constants.Length ? null : $"{name} {arg}: there are {code.Constants.Length} constants";
+            case ArgKind.Local:
+                return arg < code.LocalCount ? null : $"{name} {arg}: there are {code.LocalCount} locals";
+            case ArgKind.Global:
+                return arg < module.Globals.Length ? null : $"{name} {arg}: there are {module.Globals.Length} globals";
+            case ArgKind.Function:
+                return arg < module.Functions.Length ? null : $"{name} {arg}: there are {module.Functions.Length} functions";
+            case ArgKind.Builtin:
+            {
+                var (id, argc) = BuiltinInfo.DecodeCall(arg);
+                var builtin = BuiltinInfo.ById(id);
+                if (builtin is null) return $"{name}: unknown builtin {id}";
+                return builtin.Accepts(argc) ? null : $"{name}: {builtin.Name}() cannot take {argc} argument(s)";
+            }
+            case ArgKind.Compare:
+                return arg <= (int)CompareKind.GreaterEqual ? null : $"{name}: unknown comparison {arg}";
+            case ArgKind.BoolOperator:
+                return arg <= (int)BoolOperator.Or ? null : $"{name}: unknown operator {arg}";
+            case ArgKind.JumpAbsolute:
+            case ArgKind.JumpRelative:
+            {
+                long target = instruction.Info.Arg == ArgKind.JumpRelative ? (long)instruction.Next + arg : arg;
+                if (target >= code.Code.Length) return $"{name} jumps to {target}, outside the code ({code.Code.Length} bytes)";
+                return starts[target] ? null : $"{name} jumps to {target}, which is not the start of an instruction";
+            }
+            default:
+                return $"{name} has an unknown argument kind";
+        }
+    }
+
+    private static string? CheckLines(CodeObject code)
+    {
+        if (code.Lines.Length == 0) return "the line table is empty";
+        if (code.Lines[0].Offset != 0) return "the line table does not start at offset 0";
+        for (int i = 0; i < code.Lines.Length; i++)
+        {
+            var row = code.Lines[i];
+            if (row.Offset >= code.Code.Length) return $"line table row {i} starts at {row.Offset}, past the end of the code";
+            if (row.Line < 1) return $"line table row {i} has line {row.Line}";
+            if (i > 0 && row.Offset <= code.Lines[i - 1].Offset) return $"line table row {i} is out of order";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,60 @@
+using MiniVm.Bytecode.File;
+using MiniVm.Bytecode.Model;
+using MiniVm.Compiler.CodeGen;
+using MiniVm.Compiler.Diagnostics;
+using MiniVm.Compiler.Semantics;
+using MiniVm.Compiler.Syntax;
+using MiniVm.Compiler.Tokens;
+
+namespace MiniVm.Compiler;
+
+/// <summary>The outcome of one compile: a module when there were no errors, and every diagnostic.</summary>
+public sealed class CompileResult(ModuleImage? module, IReadOnlyList<Diagnostic> diagnostics)
+{
+    /// <summary>The compiled module; null when any error was reported.</summary>
+    public ModuleImage? Module { get; } = module;
+
+    /// <summary>Every diagnostic, in source order within each stage.</summary>
+    public IReadOnlyList<Diagnostic> Diagnostics { get; } = diagnostics;
+
+    public bool Success => Module is not null;
+
+    /// <summary>The <c>.txtc</c> bytes of <see cref="Module"/>.</summary>
+    public byte[] ToBytes() => TxtcWriter.Write(Module ?? throw new InvalidOperationException("the compile failed; there is no module to write"));
+}
+
+/// <summary>
+/// The compiler's one entry point: source text → tokens → AST → resolved names → bytecode.
+/// Thread-safe and free of global state, so the MSBuild task may compile many files in parallel.
+/// </summary>
+public static class MiniVmCompiler
+{
+    /// <summary>Compiles one source file.</summary>
+    /// <param name="source">The program text.</param>
+    /// <param name="sourceName">The name stored in the module and shown in stack traces: the path
+    /// relative to the project, with '/' separators (never an absolute path, for determinism).</param>
+    /// <param name="diagnosticPath">The path diagnostics name (as the user or build gave it);
+    /// defaults to <paramref name="sourceName"/>.</param>
+    public static CompileResult Compile(string source, string sourceName, string? diagnosticPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        var diagnostics = new DiagnosticBag(diagnosticPath ?? sourceName);
+        try
+        {
+            var tokens = Lexer.Tokenize(source, diagnostics);
+            var syntax = Parser.Parse(tokens, diagnostics);
+            var resolved = Resolver.Resolve(syntax, diagnostics);
+            if (diagnostics.HasErrors) return new CompileResult(null, diagnostics.Items);
+            var module = CodeGenerator.Generate(syntax, resolved, sourceName.Replace('\\', '/'));
+            return new CompileResult(module, diagnostics.Items);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            // Only reachable on a host thread with an unusually small stack: the parser's own
+            // nesting limits keep ordinary threads far from the end.
+            diagnostics.Error(new Source.Position(1, 1), DiagnosticCode.NestedTooDeeply, "the program is nested too deeply to compile on this thread's stack");
+            return new CompileResult(null, diagnostics.Items);
+        }
+    }
+}

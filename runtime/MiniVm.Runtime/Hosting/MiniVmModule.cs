@@ -1,0 +1,103 @@
+using MiniVm.Bytecode.Disassembly;
+using MiniVm.Bytecode.File;
+using MiniVm.Bytecode.Model;
+using MiniVm.Bytecode.Verification;
+using MiniVm.Compiler;
+using MiniVm.Interpreter;
+
+namespace MiniVm;
+
+/// <summary>
+/// A loaded, verified MiniVm module: immutable, and safe to share between threads. Every way in
+/// (a file, a stream, bytes, or source compiled in memory) checks the magic number and runs
+/// the verifier before any code can execute. Run it with <see cref="Run"/>, or make an
+/// <see cref="MiniVmInstance"/> to run the top level once and then call functions by name.
+/// </summary>
+public sealed class MiniVmModule
+{
+    /// <summary>Largest file the loader reads (bytes).</summary>
+    public const int MaxFileSize = 256 * 1024 * 1024;
+
+    private MiniVmModule(ModuleImage image)
+    {
+        Image = image;
+        Prepared = new PreparedModule(image);
+    }
+
+    internal ModuleImage Image { get; }
+    internal PreparedModule Prepared { get; }
+
+    /// <summary>The source file's name as stored in the module (relative, '/'-separated).</summary>
+    public string SourceName => Image.SourceName;
+
+    /// <summary>The functions a host can <see cref="MiniVmInstance.Call"/>.</summary>
+    public IReadOnlyList<string> FunctionNames => Image.Functions.Select(f => f.Name).ToArray();
+
+    /// <summary>The number of parameters of <paramref name="function"/>, or -1 if there is no such function.</summary>
+    public int ParameterCount(string function)
+    {
+        int index = Image.FunctionIndex(function);
+        return index < 0 ? -1 : Image.Functions[index].ParamCount;
+    }
+
+    /// <summary>Loads and verifies a <c>.txtc</c> file. A bad file raises <see cref="MiniVmLoadException"/>;
+    /// a missing or unreadable one raises the usual <see cref="IOException"/> family.</summary>
+    public static MiniVmModule Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return Load(stream, path);
+    }
+
+    /// <summary>Loads and verifies a module from a stream; <paramref name="name"/> names it in errors.</summary>
+    public static MiniVmModule Load(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream.CanSeek && stream.Length - stream.Position > MaxFileSize)
+            throw new MiniVmLoadException(name, $"file is larger than the limit of {MaxFileSize} bytes");
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + read > MaxFileSize)
+                throw new MiniVmLoadException(name, $"file is larger than the limit of {MaxFileSize} bytes");
+            buffer.Write(chunk, 0, read);
+        }
+        return Load(buffer.ToArray(), name);
+    }
+
+    /// <summary>Loads and verifies a module from the bytes of a <c>.txtc</c> file.</summary>
+    public static MiniVmModule Load(byte[] bytes, string name)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(name);
+        var image = TxtcReader.Read(bytes, name);
+        Verifier.Verify(image, name);
+        return new MiniVmModule(image);
+    }
+
+    /// <summary>Compiles <c>.expr</c> source in memory (errors raise <see cref="MiniVmCompileException"/>), then verifies it like any file.</summary>
+    /// <param name="source">The program text.</param>
+    /// <param name="sourceName">The name stack traces show, e.g. <c>rules/price.expr</c>.</param>
+    /// <param name="diagnosticPath">The path compile errors name; defaults to <paramref name="sourceName"/>.</param>
+    public static MiniVmModule Compile(string source, string sourceName, string? diagnosticPath = null)
+    {
+        var result = MiniVmCompiler.Compile(source, sourceName, diagnosticPath);
+        if (result.Module is null) throw new MiniVmCompileException(result.Diagnostics);
+        Verifier.Verify(result.Module, sourceName);
+        return new MiniVmModule(result.Module);
+    }
+
+    /// <summary>The module's bytecode, as <c>dotnet minivm dis</c> prints it.</summary>
+    public string Disassemble() => Disassembler.Disassemble(Image);
+
+    /// <summary>The <c>.txtc</c> bytes of this module (the module form, even if it was loaded from the seed form).</summary>
+    public byte[] ToBytes() => TxtcWriter.Write(Image);
+
+    /// <summary>A fresh set of globals and run state for this module.</summary>
+    public MiniVmInstance CreateInstance(MiniVmOptions? options = null) => new(this, (options ?? new MiniVmOptions()).Resolve());
+
+    /// <summary>Runs the top-level code in a fresh instance and returns the value of its final expression (or none).</summary>
+    public MiniVmValue Run(MiniVmOptions? options = null) => CreateInstance(options).Run();
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace MiniVm;
+
+/// <summary>
+/// How a module runs. Every setting left null is taken, in this order, from the environment
+/// (<c>MINIVM_TIER</c>, <c>MINIVM_JIT_THRESHOLD</c>, <c>MINIVM_MAX_DEPTH</c>), then from the
+/// application's <c>runtimeconfig.json</c> (<c>MiniVm.Tier</c>, <c>MiniVm.JitThreshold</c>,
+/// <c>MiniVm.MaxDepth</c>, read through <see cref="AppContext"/>), then from the defaults.
+/// </summary>
+public sealed class MiniVmOptions
+{
+    public const int DefaultMaxDepth = 10_000;
+    public const int DefaultJitThreshold = 500;
+
+    /// <summary>
+    /// The default tier. The specification's default is <see cref="MiniVmTier.Tiered"/>; until
+    /// the JIT exists the interpreter is the only tier, so it is the default.
+    /// </summary>
+    public const MiniVmTier DefaultTier = MiniVmTier.Interpreter;
+
+    /// <summary>The execution tier.</summary>
+    public MiniVmTier? Tier { get; set; }
+
+    /// <summary>Calls (and loop iterations) before the tiered mode compiles a function.</summary>
+    public int? JitThreshold { get; set; }
+
+    /// <summary>The most MiniVm calls that may be active at once (default 10,000).</summary>
+    public int? MaxDepth { get; set; }
+
+    /// <summary>Where <c>print</c> writes (default: <see cref="Console.Out"/>).</summary>
+    public TextWriter? Output { get; set; }
+
+    /// <summary>Parses a tier name as users type it: <c>interpreter</c>, <c>jit</c>, <c>tiered</c> (any case).</summary>
+    public static bool TryParseTier(string? text, out MiniVmTier tier)
+    {
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case "interpreter": tier = MiniVmTier.Interpreter; return true;
+            case "jit": tier = MiniVmTier.Jit; return true;
+            case "tiered": tier = MiniVmTier.Tiered; return true;
+            default: tier = default; return false;
+        }
+    }
+
+    /// <summary>Applies the precedence (options, environment, runtimeconfig.json, defaults) and checks every value.</summary>
+    internal ResolvedOptions Resolve()
+    {
+        var tier = Tier ?? ReadSetting("MINIVM_TIER", "MiniVm.Tier", ParseTier) ?? DefaultTier;
+        int threshold = JitThreshold ?? ReadSetting("MINIVM_JIT_THRESHOLD", "MiniVm.JitThreshold", text => ParseCount(text, 0)) ?? DefaultJitThreshold;
+        int maxDepth = MaxDepth ?? ReadSetting("MINIVM_MAX_DEPTH", "MiniVm.MaxDepth", text => ParseCount(text, 1)) ?? DefaultMaxDepth;
+        if (threshold < 0) throw new ArgumentException($"the JIT threshold must be 0 or more, not {threshold}");
+        if (maxDepth < 1) throw new ArgumentException($"the call depth limit must be at least 1, not {maxDepth}");
+        if (tier != MiniVmTier.Interpreter)
+            throw new NotSupportedException($"the '{tier.ToString().ToLowerInvariant()}' tier is not available in this version of MiniVm: only 'interpreter' is");
+        return new ResolvedOptions(tier, threshold, maxDepth, Output ?? Console.Out);
+    }
+
+    private static T? ReadSetting<T>(string environmentVariable, string configName, Func<string, T?> parse) where T : struct
+    {
+        string? fromEnvironment = Environment.GetEnvironmentVariable(environmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+            return parse(fromEnvironment) ?? throw new ArgumentException($"{environmentVariable}: '{fromEnvironment}' is not a valid value");
+        if (AppContext.GetData(configName) is { } data && data.ToString() is { Length: > 0 } fromConfig)
+            return parse(fromConfig) ?? throw new ArgumentException($"runtimeconfig.json {configName}: '{fromConfig}' is not a valid value");
+        return null;
+    }
+
+    private static MiniVmTier? ParseTier(string text) => TryParseTier(text, out var tier) ? tier : null;
+
+    private static int? ParseCount(string text, int minimum) =>
+        int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= minimum ? value : null;
+}
+
+/// <summary>Options after precedence and validation.</summary>
+internal sealed record ResolvedOptions(MiniVmTier Tier, int JitThreshold, int MaxDepth, TextWriter Output);

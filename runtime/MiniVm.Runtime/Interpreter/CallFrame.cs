@@ -1,0 +1,17 @@
+namespace MiniVm.Interpreter;
+
+/// <summary>
+/// What a call saves of its caller: the code, the instruction to resume at, and where the
+/// caller's frame lives. Arguments are the top of the caller's operand stack and become the
+/// callee's first locals in place, so a call copies nothing (unless the callee's frame must
+/// start a new stack segment).
+/// </summary>
+internal struct CallFrame
+{
+    public FunctionCode Function;
+    public int ResumeAt;
+    public int FrameBase;
+    /// <summary>The caller's stack height once the arguments are popped: the result goes here.</summary>
+    public int StackTop;
+    public int Segment;
+}

@@ -1,0 +1,58 @@
+using MiniVm.Values;
+
+namespace MiniVm.Interpreter;
+
+/// <summary>
+/// Everything one run owns: globals, strings, the frame stack, output. A loaded module is
+/// shared and immutable; each <see cref="MiniVmInstance"/> has one of these, used by one thread
+/// at a time.
+/// </summary>
+internal sealed class ExecutionState
+{
+    /// <summary>Longest string a program may build (characters).</summary>
+    public const int MaxStringLength = 1 << 28;
+
+    public ExecutionState(PreparedModule module, TextWriter output, int maxDepth)
+    {
+        Module = module;
+        Output = output;
+        MaxDepth = maxDepth;
+        Strings = new StringHeap(module.PermanentStrings);
+        Globals = new Value[module.Image.Globals.Length];
+        Array.Fill(Globals, Value.Unassigned);
+    }
+
+    public PreparedModule Module { get; }
+    public TextWriter Output { get; }
+    public int MaxDepth { get; }
+    public StringHeap Strings { get; }
+    public Value[] Globals { get; }
+    public ValueStack Stack { get; } = new();
+    public CallFrame[] Frames { get; set; } = new CallFrame[64];
+
+    /// <summary>Set by the interpreter before any operation that may allocate a string, so a
+    /// collection sees every live slot: segments below <see cref="ActiveSegment"/> whole, and
+    /// the active one up to <see cref="ActiveTop"/>.</summary>
+    public int ActiveSegment;
+    public int ActiveTop;
+
+    /// <summary>True while a run is executing (an instance is not re-entrant).</summary>
+    public bool IsRunning;
+
+    public Value NewString(string text)
+    {
+        if (Strings.WantsCollection) Strings.Collect(MarkRoots);
+        return Strings.Add(text);
+    }
+
+    private void MarkRoots(Action<Value> mark)
+    {
+        foreach (var value in Globals) mark(value);
+        for (int s = 0; s <= ActiveSegment && s < Stack.SegmentCount; s++)
+        {
+            var segment = Stack[s];
+            int top = s == ActiveSegment ? ActiveTop : segment.Length;
+            for (int i = 0; i < top; i++) mark(segment[i]);
+        }
+    }
+}

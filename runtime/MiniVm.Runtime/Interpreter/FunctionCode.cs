@@ -1,0 +1,74 @@
+using MiniVm.Bytecode.Model;
+using MiniVm.Bytecode.Opcodes;
+using MiniVm.Values;
+
+namespace MiniVm.Interpreter;
+
+/// <summary>
+/// A verified code block prepared once per loaded module for execution: instructions decoded
+/// (<see cref="Instr"/>), constants turned into <see cref="Value"/>s (strings as the module's
+/// permanent handles), and the frame size. Immutable, shared by every run and thread.
+/// </summary>
+internal sealed class FunctionCode
+{
+    private FunctionCode(CodeObject source, Instr[] code, int[] offsets, Value[] constants)
+    {
+        Source = source;
+        Code = code;
+        Offsets = offsets;
+        Constants = constants;
+        ParamCount = source.ParamCount;
+        LocalCount = source.LocalCount;
+        FrameSize = source.LocalCount + source.MaxStack;
+    }
+
+    public CodeObject Source { get; }
+    public string Name => Source.Name;
+    public Instr[] Code { get; }
+    /// <summary>The byte offset in the file of each instruction.</summary>
+    public int[] Offsets { get; }
+    public Value[] Constants { get; }
+    public int ParamCount { get; }
+    public int LocalCount { get; }
+    /// <summary>Locals plus the operand stack's maximum depth: the slots one activation needs.</summary>
+    public int FrameSize { get; }
+
+    public int LineAt(int instructionIndex) => Source.LineAt(Offsets[instructionIndex]);
+
+    /// <summary>Prepares verified code. <paramref name="stringHandle"/> interns a string constant.</summary>
+    public static FunctionCode Prepare(CodeObject source, Func<string, int> stringHandle)
+    {
+        var decoded = Instruction.DecodeAll(source.Code).ToList();
+        var indexOf = new Dictionary<int, int>(decoded.Count);
+        for (int i = 0; i < decoded.Count; i++) indexOf[decoded[i].Offset] = i;
+
+        var code = new Instr[decoded.Count];
+        var offsets = new int[decoded.Count];
+        for (int i = 0; i < decoded.Count; i++)
+        {
+            var instruction = decoded[i];
+            offsets[i] = instruction.Offset;
+            int arg = instruction.Info.Flow is FlowKind.Jump or FlowKind.ConditionalJump
+                ? indexOf[instruction.JumpTarget]
+                : instruction.Arg;
+            // Relative and absolute jumps are the same thing once targets are indices.
+            var op = instruction.Info.Code == OpCode.JumpForward ? OpCode.JumpAbsolute : instruction.Info.Code;
+            code[i] = new Instr(op, arg);
+        }
+
+        var constants = new Value[source.Constants.Length];
+        for (int i = 0; i < constants.Length; i++)
+        {
+            var c = source.Constants[i];
+            constants[i] = c.Kind switch
+            {
+                ConstantKind.None => Value.None,
+                ConstantKind.Bool => Value.Bool(c.AsBool),
+                ConstantKind.Int => Value.Int(c.AsInt),
+                ConstantKind.Float => Value.Float(c.AsFloat),
+                _ => Value.StringHandle(stringHandle(c.AsString)),
+            };
+        }
+        return new FunctionCode(source, code, offsets, constants);
+    }
+}

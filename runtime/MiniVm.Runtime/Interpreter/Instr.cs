@@ -1,0 +1,16 @@
+using System.Runtime.InteropServices;
+using MiniVm.Bytecode.Opcodes;
+
+namespace MiniVm.Interpreter;
+
+/// <summary>
+/// One pre-decoded instruction, as the interpreter executes it: the opcode and its full argument,
+/// EXTENDED_ARG already folded in and jump targets already turned into instruction indices. The
+/// file's byte offsets stay in <see cref="FunctionCode.Offsets"/> for line tables and traces.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly struct Instr(OpCode op, int arg)
+{
+    public readonly OpCode Op = op;
+    public readonly int Arg = arg;
+}

@@ -1,0 +1,33 @@
+using MiniVm.Bytecode.Model;
+
+namespace MiniVm.Interpreter;
+
+/// <summary>A verified module prepared for execution: every code block decoded, and the string
+/// constants of all blocks gathered into the permanent part of each run's string heap.</summary>
+internal sealed class PreparedModule
+{
+    public PreparedModule(ModuleImage image)
+    {
+        Image = image;
+        var strings = new List<string>();
+        var handles = new Dictionary<string, int>(StringComparer.Ordinal);
+        int Intern(string text)
+        {
+            if (!handles.TryGetValue(text, out int handle))
+            {
+                handle = strings.Count;
+                strings.Add(text);
+                handles.Add(text, handle);
+            }
+            return handle;
+        }
+        Functions = image.Functions.Select(f => FunctionCode.Prepare(f, Intern)).ToArray();
+        TopLevel = FunctionCode.Prepare(image.TopLevel, Intern);
+        PermanentStrings = strings.ToArray();
+    }
+
+    public ModuleImage Image { get; }
+    public FunctionCode[] Functions { get; }
+    public FunctionCode TopLevel { get; }
+    public string[] PermanentStrings { get; }
+}

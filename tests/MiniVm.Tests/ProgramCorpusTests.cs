@@ -1,0 +1,56 @@
+namespace MiniVm.Tests;
+
+/// <summary>
+/// The program corpus: every <c>tests/programs/**/NAME.expr</c> runs and must print exactly
+/// <c>NAME.out</c> on stdout and <c>NAME.err</c> on stderr (each absent means empty), and exit
+/// with 0, 1 for a run-time error (<c>.err</c> starts with <c>error: </c>) or 2 for compile
+/// errors. Every tier runs the whole corpus: a new tier is one more line in <see cref="Tiers"/>.
+/// </summary>
+public sealed class ProgramCorpusTests
+{
+    /// <summary>The execution modes every program must agree on.</summary>
+    public static readonly (string Name, Func<MiniVmOptions> Options)[] Tiers =
+    [
+        ("interpreter", () => new MiniVmOptions { Tier = MiniVmTier.Interpreter }),
+    ];
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string file in Directory.EnumerateFiles(TestPaths.Programs, "*.expr", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            string relative = Path.GetRelativePath(TestPaths.Programs, file).Replace('\\', '/');
+            foreach (var (tier, _) in Tiers) data.Add(relative, tier);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ProgramGivesExpectedOutput(string program, string tier)
+    {
+        string path = Path.Combine(TestPaths.Programs, program);
+        string expectedOut = ReadOptional(Path.ChangeExtension(path, ".out"));
+        string expectedErr = ReadOptional(Path.ChangeExtension(path, ".err"));
+        int expectedExit = expectedErr.Length == 0 ? 0 : expectedErr.StartsWith("error: ", StringComparison.Ordinal) ? 1 : 2;
+
+        var options = Tiers.Single(t => t.Name == tier).Options();
+        var outcome = ProgramRunner.Run(File.ReadAllText(path), Path.GetFileName(path), options);
+
+        Assert.Equal(expectedOut, outcome.Stdout);
+        Assert.Equal(expectedErr, outcome.Stderr);
+        Assert.Equal(expectedExit, outcome.ExitCode);
+    }
+
+    [Fact]
+    public void CorpusIsLargeAndEveryExpectationHasItsProgram()
+    {
+        var programs = Directory.EnumerateFiles(TestPaths.Programs, "*.expr", SearchOption.AllDirectories).ToList();
+        Assert.True(programs.Count >= 100, $"only {programs.Count} programs in the corpus");
+        foreach (string expectation in Directory.EnumerateFiles(TestPaths.Programs, "*.*", SearchOption.AllDirectories)
+                     .Where(f => f.EndsWith(".out", StringComparison.Ordinal) || f.EndsWith(".err", StringComparison.Ordinal)))
+            Assert.True(File.Exists(Path.ChangeExtension(expectation, ".expr")), $"{expectation} has no program");
+    }
+
+    private static string ReadOptional(string path) => File.Exists(path) ? File.ReadAllText(path).ReplaceLineEndings("\n") : "";
+}

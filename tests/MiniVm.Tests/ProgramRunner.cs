@@ -1,0 +1,33 @@
+using MiniVm.Compiler;
+
+namespace MiniVm.Tests;
+
+/// <summary>What running a program produced, in the tool's terms.</summary>
+internal sealed record ProgramOutcome(string Stdout, string Stderr, int ExitCode);
+
+/// <summary>
+/// Runs a program through the public API exactly as <c>dotnet minivm run</c> does: compile
+/// (diagnostics → exit 2), write and re-load the <c>.txtc</c> bytes (so every program also
+/// round-trips through the file format and the verifier), run (a run-time error → exit 1).
+/// </summary>
+internal static class ProgramRunner
+{
+    public static ProgramOutcome Run(string source, string sourceName, MiniVmOptions options)
+    {
+        var compiled = MiniVmCompiler.Compile(source, sourceName);
+        if (compiled.Module is null)
+            return new ProgramOutcome("", string.Concat(compiled.Diagnostics.Select(d => d + "\n")), 2);
+        var module = MiniVmModule.Load(compiled.ToBytes(), sourceName.Replace(".expr", ".txtc", StringComparison.Ordinal));
+        var stdout = new StringWriter { NewLine = "\n" };
+        options.Output = stdout;
+        try
+        {
+            module.Run(options);
+            return new ProgramOutcome(stdout.ToString(), "", 0);
+        }
+        catch (MiniVmRuntimeException e)
+        {
+            return new ProgramOutcome(stdout.ToString(), e.FormatReport(), 1);
+        }
+    }
+}

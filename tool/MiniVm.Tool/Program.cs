@@ -1,0 +1,78 @@
+using System.CommandLine;
+using MiniVm;
+using MiniVm.Tool;
+using MiniVm.Tool.Commands;
+
+var fileArgument = new Argument<string>("file") { Description = "A .txtc bytecode file, or a .expr source file (compiled in memory)." };
+var filesArgument = new Argument<string[]>("files") { Description = "One or more files.", Arity = ArgumentArity.OneOrMore };
+
+var tierOption = new Option<string?>("--tier") { Description = "Execution tier: interpreter, jit or tiered. Overrides MINIVM_TIER.", HelpName = "interpreter|jit|tiered" };
+tierOption.AcceptOnlyFromAmong("interpreter", "jit", "tiered");
+var thresholdOption = new Option<int?>("--jit-threshold") { Description = "Calls before the tiered mode compiles a function (default 500). Overrides MINIVM_JIT_THRESHOLD.", HelpName = "N" };
+thresholdOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int?>() is < 0) result.AddError("--jit-threshold must be 0 or more.");
+});
+var maxDepthOption = new Option<int?>("--max-depth") { Description = "Call depth limit (default 10000).", HelpName = "N" };
+maxDepthOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int?>() is < 1) result.AddError("--max-depth must be at least 1.");
+});
+var statsOption = new Option<bool>("--stats") { Description = "After the run, print tier-ups, compiled functions, deoptimizations and times to stderr." };
+var outputOption = new Option<string?>("--output", "-o") { Description = "Directory for the .txtc files (default: beside each source).", HelpName = "DIR" };
+
+var run = new Command("run", "Run a program: a .txtc file, or a .expr file compiled in memory.\nExample: dotnet minivm run hello.expr")
+{
+    fileArgument, tierOption, thresholdOption, maxDepthOption, statsOption,
+};
+run.SetAction(parse => Guard(() =>
+{
+    MiniVmTier? tier = parse.GetValue(tierOption) is { } text && MiniVmOptions.TryParseTier(text, out var t) ? t : null;
+    return RunCommand.Execute(parse.GetValue(fileArgument)!, tier, parse.GetValue(thresholdOption), parse.GetValue(maxDepthOption), parse.GetValue(statsOption));
+}));
+
+var compile = new Command("compile", "Compile .expr files to .txtc bytecode files.\nExample: dotnet minivm compile src/*.expr -o out")
+{
+    filesArgument, outputOption,
+};
+compile.SetAction(parse => Guard(() => CompileCommand.Execute(parse.GetValue(filesArgument)!, parse.GetValue(outputOption))));
+
+var dis = new Command("dis", "Disassemble a .txtc file (or a .expr file, compiled first).\nExample: dotnet minivm dis hello.txtc")
+{
+    fileArgument,
+};
+dis.SetAction(parse => Guard(() => DisCommand.Execute(parse.GetValue(fileArgument)!)));
+
+var verify = new Command("verify", "Load and verify .txtc files; print 'ok' or the error for each.\nExample: dotnet minivm verify build/*.txtc")
+{
+    filesArgument,
+};
+verify.SetAction(parse => Guard(() => VerifyCommand.Execute(parse.GetValue(filesArgument)!)));
+
+var root = new RootCommand("MiniVm: compile, run, disassemble and verify MiniVm programs.\nExit codes: 0 success, 1 run-time error, 2 compile error or bad command line, 3 bad .txtc, 4 file not found or unreadable.")
+{
+    run, compile, dis, verify,
+};
+
+var parseResult = root.Parse(args);
+if (parseResult.Errors.Count > 0)
+{
+    foreach (var error in parseResult.Errors) Console.Error.WriteLine($"error: {error.Message}");
+    Console.Error.WriteLine("Run 'dotnet minivm --help' for usage.");
+    return ExitCodes.CompileErrorOrUsage;
+}
+return parseResult.Invoke();
+
+static int Guard(Func<int> command)
+{
+    try
+    {
+        return command();
+    }
+    catch (ToolException e)
+    {
+        Console.Out.Flush();
+        if (e.Message.Length > 0) Console.Error.WriteLine(e.Message);
+        return e.ExitCode;
+    }
+}
