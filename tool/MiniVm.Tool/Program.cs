@@ -8,16 +8,8 @@ var filesArgument = new Argument<string[]>("files") { Description = "One or more
 
 var tierOption = new Option<string?>("--tier") { Description = "Execution tier: interpreter, jit or tiered. Overrides MINIVM_TIER.", HelpName = "interpreter|jit|tiered" };
 tierOption.AcceptOnlyFromAmong("interpreter", "jit", "tiered");
-var thresholdOption = new Option<int?>("--jit-threshold") { Description = "Calls before the tiered mode compiles a function (default 500). Overrides MINIVM_JIT_THRESHOLD.", HelpName = "N" };
-thresholdOption.Validators.Add(result =>
-{
-    if (result.GetValueOrDefault<int?>() is < 0) result.AddError("--jit-threshold must be 0 or more.");
-});
-var maxDepthOption = new Option<int?>("--max-depth") { Description = "Call depth limit (default 10000).", HelpName = "N" };
-maxDepthOption.Validators.Add(result =>
-{
-    if (result.GetValueOrDefault<int?>() is < 1) result.AddError("--max-depth must be at least 1.");
-});
+var thresholdOption = CountOption("--jit-threshold", 0, "Calls before the tiered mode compiles a function (default 500). Overrides MINIVM_JIT_THRESHOLD.");
+var maxDepthOption = CountOption("--max-depth", 1, "Call depth limit (default 10000). Overrides MINIVM_MAX_DEPTH.");
 var statsOption = new Option<bool>("--stats") { Description = "After the run, print tier-ups, compiled functions, deoptimizations and times to stderr." };
 var outputOption = new Option<string?>("--output", "-o") { Description = "Directory for the .txtc files (default: beside each source).", HelpName = "DIR" };
 
@@ -62,6 +54,21 @@ if (parseResult.Errors.Count > 0)
     return ExitCodes.CompileErrorOrUsage;
 }
 return parseResult.Invoke();
+
+// An integer option with a lower bound; a bad value is a usage error (exit 2), never an exception.
+static Option<int?> CountOption(string name, int minimum, string description) => new(name)
+{
+    Description = description,
+    HelpName = "N",
+    CustomParser = result =>
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int value) && value >= minimum)
+            return value;
+        result.AddError($"{name} takes a whole number of at least {minimum}, not '{text}'.");
+        return null;
+    },
+};
 
 static int Guard(Func<int> command)
 {

@@ -61,10 +61,10 @@ public sealed class TxtcReader
         if (version != TxtcFormat.FormatVersion)
             throw Fail($"unsupported format version {version} (this MiniVm reads version {TxtcFormat.FormatVersion})");
         string sourceName = ReadString("the source name");
-        int globalCount = ReadTupleHeader("globals", minItemSize: 5);
+        int globalCount = ReadTupleHeader("the number of globals", minItemSize: 5);
         var globals = new string[globalCount];
         for (int i = 0; i < globalCount; i++) globals[i] = ReadString("a global's name");
-        int functionCount = ReadTupleHeader("functions", minItemSize: MinCodeObjectSize);
+        int functionCount = ReadTupleHeader("the number of functions", minItemSize: MinCodeObjectSize);
         var functions = new CodeObject[functionCount];
         for (int i = 0; i < functionCount; i++) functions[i] = ReadCode();
         var topLevel = ReadCode();
@@ -83,10 +83,10 @@ public sealed class TxtcReader
         int firstLine = ReadInt32("the first line");
         string name = ReadString("a code object's name");
         byte[] code = ReadByteString("code");
-        int constantCount = ReadTupleHeader("constants", minItemSize: 1);
+        int constantCount = ReadTupleHeader("the number of constants", minItemSize: 1);
         var constants = new Constant[constantCount];
         for (int i = 0; i < constantCount; i++) constants[i] = ReadConstant();
-        int localNameCount = ReadTupleHeader("local names", minItemSize: 5);
+        int localNameCount = ReadTupleHeader("the number of local names", minItemSize: 5);
         var localNames = new string[localNameCount];
         for (int i = 0; i < localNameCount; i++) localNames[i] = ReadString("a local's name");
         var lines = DecodeLines(ReadByteString("line table"));
@@ -135,7 +135,7 @@ public sealed class TxtcReader
 
     private int ReadTupleHeader(string what, int minItemSize)
     {
-        ExpectTag(TxtcFormat.TagTuple, $"the {what} tuple");
+        ExpectTag(TxtcFormat.TagTuple, "a tuple");
         return ReadCount(what, minItemSize);
     }
 
@@ -146,7 +146,7 @@ public sealed class TxtcReader
         uint count = ReadU32();
         long remaining = _data.Length - _position;
         if ((long)count * minItemSize > remaining)
-            throw Fail($"{what} count {count} at offset {at} exceeds the {remaining} bytes left in the file (truncated or corrupt)");
+            throw Fail($"truncated or corrupt file: {what} {count} at offset {at} exceeds the {remaining} bytes left");
         return (int)count;
     }
 
@@ -158,7 +158,7 @@ public sealed class TxtcReader
 
     private string ReadStringPayload(string what)
     {
-        int length = ReadCount($"{what} length", 1);
+        int length = ReadCount($"the length of {what}", 1);
         int at = _position;
         var bytes = Take(length, what);
         try
@@ -179,7 +179,7 @@ public sealed class TxtcReader
 
     private byte[] ReadByteStringPayload(string what)
     {
-        int length = ReadCount($"{what} length", 1);
+        int length = ReadCount($"the length of {what}", 1);
         return Take(length, what).ToArray();
     }
 
