@@ -47,7 +47,8 @@ public static class MiniVmCompiler
             var resolved = Resolver.Resolve(syntax, diagnostics);
             if (diagnostics.HasErrors) return new CompileResult(null, diagnostics.Items);
             var module = CodeGenerator.Generate(syntax, resolved, sourceName.Replace('\\', '/'));
-            return new CompileResult(module, diagnostics.Items);
+            CheckFormatLimits(module, syntax, diagnostics);
+            return new CompileResult(diagnostics.HasErrors ? null : module, diagnostics.Items);
         }
         catch (InsufficientExecutionStackException)
         {
@@ -55,6 +56,26 @@ public static class MiniVmCompiler
             // nesting limits keep ordinary threads far from the end.
             diagnostics.Error(new Source.Position(1, 1), DiagnosticCode.NestedTooDeeply, "the program is nested too deeply to compile on this thread's stack");
             return new CompileResult(null, diagnostics.Items);
+        }
+    }
+
+    /// <summary>
+    /// What the verifier would refuse must be a diagnostic here, not a file that fails to load:
+    /// at most 255 parameters, 65,535 locals and an operand stack 65,535 deep per code block.
+    /// </summary>
+    private static void CheckFormatLimits(ModuleImage module, ProgramSyntax syntax, DiagnosticBag diagnostics)
+    {
+        var positions = syntax.Functions.GroupBy(f => f.Name).ToDictionary(g => g.Key, g => g.First().At);
+        foreach (var code in module.AllCode())
+        {
+            var at = code == module.TopLevel ? new Source.Position(1, 1) : positions[code.Name];
+            string block = code == module.TopLevel ? "the top-level code" : $"function '{code.Name}'";
+            if (code.ParamCount > Bytecode.Opcodes.BuiltinInfo.MaxArgumentCount)
+                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} has {code.ParamCount} parameters; the limit is {Bytecode.Opcodes.BuiltinInfo.MaxArgumentCount}");
+            if (code.LocalCount > Bytecode.Verification.Verifier.MaxLocals)
+                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} has {code.LocalCount} local variables; the limit is {Bytecode.Verification.Verifier.MaxLocals}");
+            if (code.MaxStack > Bytecode.Verification.Verifier.MaxStackDepth)
+                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} needs an operand stack {code.MaxStack} deep; the limit is {Bytecode.Verification.Verifier.MaxStackDepth}");
         }
     }
 }
