@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MiniVm.Builtins;
 using MiniVm.Bytecode.Opcodes;
+using MiniVm.Bytecode.Semantics;
 using MiniVm.Values;
 
 namespace MiniVm.Interpreter;
@@ -13,10 +14,12 @@ namespace MiniVm.Interpreter;
 /// Each activation's locals and operand stack are one window of a stack segment; the
 /// arguments a caller pushed become the callee's first locals in place.
 /// <para>
-/// The verifier has proved every index in range and every stack depth within the frame, so
-/// the loop reads slots and instructions without bounds checks (<see cref="Unsafe.Add{T}(ref T, int)"/>)
-/// and re-checks nothing it proved. Ints take an inline fast path; everything else goes through
-/// <see cref="Operations"/>, the reference semantics.
+/// The loop keeps three cursors as managed references: <c>pc</c> (the instruction), <c>frame</c>
+/// (local 0 of the activation) and <c>top</c> (the first free operand slot). Few live variables
+/// let the .NET JIT keep them in registers. The verifier has proved every index in range and
+/// every stack depth within the frame, so slots and instructions are reached with
+/// <see cref="Unsafe.Add{T}(ref T, int)"/> and nothing it proved is checked again. Ints take
+/// inline fast paths; everything else goes through <see cref="Operations"/>, the reference semantics.
 /// </para>
 /// </summary>
 internal static class BytecodeInterpreter
@@ -30,93 +33,96 @@ internal static class BytecodeInterpreter
         var segment = state.Stack[0];
         args.CopyTo(segment);
         segment.AsSpan(args.Length, entry.LocalCount - args.Length).Clear();
-        return Execute(state, entry, entryDepth);
+        return Execute(state, entry, state.MaxDepth - entryDepth);
     }
 
     private static string StackOverflowMessage(ExecutionState state) => $"stack overflow (call depth limit {state.MaxDepth} exceeded)";
 
+    /// <param name="callLimit">How many frames may be pushed on top of the entry frame.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Value Execute(ExecutionState state, FunctionCode entry, int depth)
+    private static Value Execute(ExecutionState state, FunctionCode entry, int callLimit)
     {
-        const int entryFrames = 0;
         int frameCount = 0;
-        var functions = state.Module.Functions;
-        var globals = state.Globals;
+        CallFrame[] frames = state.Frames;
+        ref FunctionCode functions = ref MemoryMarshal.GetArrayDataReference(state.Module.Functions);
+        Value[] globals = state.Globals;
 
         FunctionCode fn = entry;
         int segmentIndex = 0;
-        Value[] stack = state.Stack[0];
-        ref Value s0 = ref MemoryMarshal.GetArrayDataReference(stack);
-        ref Instr code = ref MemoryMarshal.GetArrayDataReference(fn.Code);
+        ref Value s0 = ref MemoryMarshal.GetArrayDataReference(state.Stack[0]);
+        ref Instr pc = ref MemoryMarshal.GetArrayDataReference(fn.Code);
         ref Value consts = ref MemoryMarshal.GetArrayDataReference(fn.Constants);
-        int bp = 0;
-        int sp = fn.LocalCount;
-        int ip = 0;
+        ref Value frame = ref s0;
+        ref Value top = ref Unsafe.Add(ref s0, fn.LocalCount);
         string? error;
 
         while (true)
         {
-            Instr instr = Unsafe.Add(ref code, ip);
-            switch (instr.Op)
+            switch (pc.Op)
             {
                 case OpCode.LoadFast:
-                    Unsafe.Add(ref s0, sp++) = Unsafe.Add(ref s0, bp + instr.Arg);
-                    ip++;
+                    top = Unsafe.Add(ref frame, pc.Arg);
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
                 case OpCode.StoreFast:
-                    Unsafe.Add(ref s0, bp + instr.Arg) = Unsafe.Add(ref s0, --sp);
-                    ip++;
+                    top = ref Unsafe.Add(ref top, -1);
+                    Unsafe.Add(ref frame, pc.Arg) = top;
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
                 case OpCode.LoadConst:
-                    Unsafe.Add(ref s0, sp++) = Unsafe.Add(ref consts, instr.Arg);
-                    ip++;
+                    top = Unsafe.Add(ref consts, pc.Arg);
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
                 case OpCode.LoadGlobal:
                 {
-                    Value value = globals[instr.Arg];
+                    Value value = globals[pc.Arg];
                     if (value.Kind == ValueKind.Unassigned)
-                        throw Error(state, fn, ip, frameCount, $"name '{state.Module.Image.Globals[instr.Arg]}' is used before it is assigned");
-                    Unsafe.Add(ref s0, sp++) = value;
-                    ip++;
+                        throw Error(state, fn, ref pc, 0, frameCount, UnassignedMessage(state, pc.Arg));
+                    top = value;
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case OpCode.StoreGlobal:
-                    globals[instr.Arg] = Unsafe.Add(ref s0, --sp);
-                    ip++;
+                    top = ref Unsafe.Add(ref top, -1);
+                    globals[pc.Arg] = top;
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
                 case OpCode.PopTop:
-                    sp--;
-                    ip++;
+                    top = ref Unsafe.Add(ref top, -1);
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
                 case OpCode.DupTop:
-                    Unsafe.Add(ref s0, sp) = Unsafe.Add(ref s0, sp - 1);
-                    sp++;
-                    ip++;
+                    top = Unsafe.Add(ref top, -1);
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
                 case OpCode.RotTwo:
                 {
-                    Value top = Unsafe.Add(ref s0, sp - 1);
-                    Unsafe.Add(ref s0, sp - 1) = Unsafe.Add(ref s0, sp - 2);
-                    Unsafe.Add(ref s0, sp - 2) = top;
-                    ip++;
+                    Value upper = Unsafe.Add(ref top, -1);
+                    Unsafe.Add(ref top, -1) = Unsafe.Add(ref top, -2);
+                    Unsafe.Add(ref top, -2) = upper;
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case OpCode.BinaryAdd:
                 {
-                    ref Value a = ref Unsafe.Add(ref s0, sp - 2);
-                    Value b = Unsafe.Add(ref s0, sp - 1);
+                    ref Value a = ref Unsafe.Add(ref top, -2);
+                    ref Value b = ref Unsafe.Add(ref top, -1);
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
                     {
-                        long x = a.AsInt, y = b.AsInt, r = unchecked(x + y);
-                        if (((x ^ r) & (y ^ r)) < 0) throw Error(state, fn, ip, frameCount, Bytecode.Semantics.ErrorMessages.IntegerOverflow);
+                        long x = a.Bits, y = b.Bits, r = unchecked(x + y);
+                        if (((x ^ r) & (y ^ r)) < 0) throw Error(state, fn, ref pc, 0, frameCount, ErrorMessages.IntegerOverflow);
                         a = Value.Int(r);
                     }
                     else if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
@@ -126,23 +132,23 @@ internal static class BytecodeInterpreter
                     else
                     {
                         state.ActiveSegment = segmentIndex;
-                        state.ActiveTop = sp;
+                        state.ActiveTop = SlotIndex(ref s0, ref top);
                         if ((error = Operations.Arithmetic(OpCode.BinaryAdd, ref a, b, state)) is not null)
-                            throw Error(state, fn, ip, frameCount, error);
+                            throw Error(state, fn, ref pc, 0, frameCount, error);
                     }
-                    sp--;
-                    ip++;
+                    top = ref b;
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case OpCode.BinarySubtract:
                 {
-                    ref Value a = ref Unsafe.Add(ref s0, sp - 2);
-                    Value b = Unsafe.Add(ref s0, sp - 1);
+                    ref Value a = ref Unsafe.Add(ref top, -2);
+                    ref Value b = ref Unsafe.Add(ref top, -1);
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
                     {
-                        long x = a.AsInt, y = b.AsInt, r = unchecked(x - y);
-                        if (((x ^ y) & (x ^ r)) < 0) throw Error(state, fn, ip, frameCount, Bytecode.Semantics.ErrorMessages.IntegerOverflow);
+                        long x = a.Bits, y = b.Bits, r = unchecked(x - y);
+                        if (((x ^ y) & (x ^ r)) < 0) throw Error(state, fn, ref pc, 0, frameCount, ErrorMessages.IntegerOverflow);
                         a = Value.Int(r);
                     }
                     else if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
@@ -151,222 +157,341 @@ internal static class BytecodeInterpreter
                     }
                     else if ((error = Operations.Arithmetic(OpCode.BinarySubtract, ref a, b, state)) is not null)
                     {
-                        throw Error(state, fn, ip, frameCount, error);
+                        throw Error(state, fn, ref pc, 0, frameCount, error);
                     }
-                    sp--;
-                    ip++;
+                    top = ref b;
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case OpCode.BinaryMultiply:
                 {
-                    ref Value a = ref Unsafe.Add(ref s0, sp - 2);
-                    Value b = Unsafe.Add(ref s0, sp - 1);
-                    if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
+                    ref Value a = ref Unsafe.Add(ref top, -2);
+                    ref Value b = ref Unsafe.Add(ref top, -1);
+                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
+                    {
+                        long high = Math.BigMul(a.Bits, b.Bits, out long low);
+                        if (high != low >> 63) throw Error(state, fn, ref pc, 0, frameCount, ErrorMessages.IntegerOverflow);
+                        a = Value.Int(low);
+                    }
+                    else if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
+                    {
                         a = Value.Float(a.AsFloat * b.AsFloat);
+                    }
                     else if ((error = Operations.Arithmetic(OpCode.BinaryMultiply, ref a, b, state)) is not null)
-                        throw Error(state, fn, ip, frameCount, error);
-                    sp--;
-                    ip++;
+                    {
+                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                    }
+                    top = ref b;
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case OpCode.BinaryDivide:
                 case OpCode.BinaryModulo:
                 {
-                    ref Value a = ref Unsafe.Add(ref s0, sp - 2);
-                    Value b = Unsafe.Add(ref s0, sp - 1);
-                    if ((error = Operations.Arithmetic(instr.Op, ref a, b, state)) is not null)
-                        throw Error(state, fn, ip, frameCount, error);
-                    sp--;
-                    ip++;
+                    ref Value a = ref Unsafe.Add(ref top, -2);
+                    ref Value b = ref Unsafe.Add(ref top, -1);
+                    // Ints with a divisor other than 0 and -1 cannot fail; the rest is the general path.
+                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int && (ulong)(b.Bits + 1) > 1)
+                        a = Value.Int(pc.Op == OpCode.BinaryDivide ? a.Bits / b.Bits : a.Bits % b.Bits);
+                    else if ((error = Operations.Arithmetic(pc.Op, ref a, b, state)) is not null)
+                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                    top = ref b;
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case OpCode.UnaryNegative:
-                    if ((error = Operations.Negate(ref Unsafe.Add(ref s0, sp - 1))) is not null)
-                        throw Error(state, fn, ip, frameCount, error);
-                    ip++;
+                    if ((error = Operations.Negate(ref Unsafe.Add(ref top, -1))) is not null)
+                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
                 case OpCode.UnaryNot:
-                    if ((error = Operations.Not(ref Unsafe.Add(ref s0, sp - 1))) is not null)
-                        throw Error(state, fn, ip, frameCount, error);
-                    ip++;
+                    if ((error = Operations.Not(ref Unsafe.Add(ref top, -1))) is not null)
+                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
                 case OpCode.CompareOp:
                 {
-                    ref Value a = ref Unsafe.Add(ref s0, sp - 2);
-                    Value b = Unsafe.Add(ref s0, sp - 1);
+                    ref Value a = ref Unsafe.Add(ref top, -2);
+                    ref Value b = ref Unsafe.Add(ref top, -1);
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
-                    {
-                        long x = a.AsInt, y = b.AsInt;
-                        a = Value.Bool((CompareKind)instr.Arg switch
-                        {
-                            CompareKind.Less => x < y,
-                            CompareKind.LessEqual => x <= y,
-                            CompareKind.Equal => x == y,
-                            CompareKind.NotEqual => x != y,
-                            CompareKind.Greater => x > y,
-                            _ => x >= y,
-                        });
-                    }
-                    else if ((error = Operations.Compare((CompareKind)instr.Arg, ref a, b, state.Strings)) is not null)
-                    {
-                        throw Error(state, fn, ip, frameCount, error);
-                    }
-                    sp--;
-                    ip++;
+                        a = Value.Bool(CompareInts((CompareKind)pc.Arg, a.Bits, b.Bits));
+                    else if ((error = Operations.Compare((CompareKind)pc.Arg, ref a, b, state.Strings)) is not null)
+                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                    top = ref b;
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case OpCode.JumpAbsolute:
                 case OpCode.JumpForward:
-                    ip = instr.Arg;
+                    pc = ref Unsafe.Add(ref pc, pc.Arg);
                     continue;
 
                 case OpCode.PopJumpIfFalse:
-                {
-                    Value c = Unsafe.Add(ref s0, --sp);
-                    if (c.Kind != ValueKind.Bool) throw Error(state, fn, ip, frameCount, Operations.ConditionError(c));
-                    ip = c.Bits == 0 ? instr.Arg : ip + 1;
-                    continue;
-                }
-
                 case OpCode.PopJumpIfTrue:
                 {
-                    Value c = Unsafe.Add(ref s0, --sp);
-                    if (c.Kind != ValueKind.Bool) throw Error(state, fn, ip, frameCount, Operations.ConditionError(c));
-                    ip = c.Bits != 0 ? instr.Arg : ip + 1;
+                    top = ref Unsafe.Add(ref top, -1);
+                    if (top.Kind != ValueKind.Bool) throw Error(state, fn, ref pc, 0, frameCount, Operations.ConditionError(top));
+                    bool jumpWhen = pc.Op == OpCode.PopJumpIfTrue;
+                    pc = ref Unsafe.Add(ref pc, (top.Bits != 0) == jumpWhen ? pc.Arg : 1);
                     continue;
                 }
 
                 case OpCode.JumpIfFalseOrPop:
                 case OpCode.JumpIfTrueOrPop:
                 {
-                    Value c = Unsafe.Add(ref s0, sp - 1);
-                    bool isAnd = instr.Op == OpCode.JumpIfFalseOrPop;
+                    ref Value c = ref Unsafe.Add(ref top, -1);
+                    bool isAnd = pc.Op == OpCode.JumpIfFalseOrPop;
                     if (c.Kind != ValueKind.Bool)
-                        throw Error(state, fn, ip, frameCount, Operations.BoolOperandError(isAnd ? BoolOperator.And : BoolOperator.Or, c));
+                        throw Error(state, fn, ref pc, 0, frameCount, Operations.BoolOperandError(isAnd ? BoolOperator.And : BoolOperator.Or, c));
                     if ((c.Bits != 0) != isAnd)
                     {
-                        ip = instr.Arg;
+                        pc = ref Unsafe.Add(ref pc, pc.Arg);
                     }
                     else
                     {
-                        sp--;
-                        ip++;
+                        top = ref c;
+                        pc = ref Unsafe.Add(ref pc, 1);
                     }
                     continue;
                 }
 
                 case OpCode.RequireBool:
                 {
-                    Value c = Unsafe.Add(ref s0, sp - 1);
+                    ref Value c = ref Unsafe.Add(ref top, -1);
                     if (c.Kind != ValueKind.Bool)
-                        throw Error(state, fn, ip, frameCount, Operations.BoolOperandError((BoolOperator)instr.Arg, c));
-                    ip++;
+                        throw Error(state, fn, ref pc, 0, frameCount, Operations.BoolOperandError((BoolOperator)pc.Arg, c));
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case OpCode.CallFunction:
                 {
-                    FunctionCode callee = functions[instr.Arg];
-                    if (depth >= state.MaxDepth) throw Error(state, fn, ip, frameCount, StackOverflowMessage(state));
-                    if (frameCount == state.Frames.Length)
+                    FunctionCode callee = Unsafe.Add(ref functions, pc.Arg);
+                    if (frameCount >= callLimit) throw Error(state, fn, ref pc, 0, frameCount, StackOverflowMessage(state));
+                    if (frameCount == frames.Length)
                     {
-                        var grown = state.Frames;
-                        Array.Resize(ref grown, grown.Length * 2);
-                        state.Frames = grown;
+                        Array.Resize(ref frames, frames.Length * 2);
+                        state.Frames = frames;
                     }
-                    int argBase = sp - callee.ParamCount;
-                    ref CallFrame frame = ref state.Frames[frameCount++];
-                    frame.Function = fn;
-                    frame.ResumeAt = ip + 1;
-                    frame.FrameBase = bp;
-                    frame.StackTop = argBase;
-                    frame.Segment = segmentIndex;
-                    depth++;
-                    if (argBase + callee.FrameSize > stack.Length)
+                    ref Value args = ref Unsafe.Add(ref top, -callee.ParamCount);
+                    ref CallFrame saved = ref frames[frameCount++];
+                    saved.Function = fn;
+                    saved.ResumeAt = InstructionIndex(fn, ref pc) + 1;
+                    saved.FrameBase = SlotIndex(ref s0, ref frame);
+                    saved.StackTop = SlotIndex(ref s0, ref args);
+                    saved.Segment = segmentIndex;
+                    var segment = state.Stack[segmentIndex];
+                    if (saved.StackTop + callee.FrameSize > segment.Length)
                     {
                         // The callee's frame would run past this segment: start it at the bottom of the next.
                         var next = state.Stack.Next(segmentIndex, callee.FrameSize);
-                        stack.AsSpan(argBase, callee.ParamCount).CopyTo(next);
+                        segment.AsSpan(saved.StackTop, callee.ParamCount).CopyTo(next);
                         segmentIndex++;
-                        stack = next;
-                        s0 = ref MemoryMarshal.GetArrayDataReference(stack);
-                        argBase = 0;
+                        s0 = ref MemoryMarshal.GetArrayDataReference(next);
+                        args = ref s0;
                     }
-                    bp = argBase;
-                    for (int i = callee.ParamCount; i < callee.LocalCount; i++) Unsafe.Add(ref s0, bp + i) = default;
-                    sp = bp + callee.LocalCount;
+                    frame = ref args;
+                    top = ref Unsafe.Add(ref frame, callee.ParamCount);
+                    for (int i = callee.LocalCount - callee.ParamCount; i > 0; i--)
+                    {
+                        top = default;
+                        top = ref Unsafe.Add(ref top, 1);
+                    }
                     fn = callee;
-                    code = ref MemoryMarshal.GetArrayDataReference(fn.Code);
+                    pc = ref MemoryMarshal.GetArrayDataReference(fn.Code);
                     consts = ref MemoryMarshal.GetArrayDataReference(fn.Constants);
-                    ip = 0;
                     continue;
                 }
 
                 case OpCode.ReturnValue:
                 {
-                    Value result = Unsafe.Add(ref s0, sp - 1);
-                    if (frameCount == entryFrames) return result;
-                    ref CallFrame frame = ref state.Frames[--frameCount];
-                    depth--;
-                    fn = frame.Function;
-                    code = ref MemoryMarshal.GetArrayDataReference(fn.Code);
+                    Value result = Unsafe.Add(ref top, -1);
+                    if (frameCount == 0) return result;
+                    ref CallFrame saved = ref frames[--frameCount];
+                    fn = saved.Function;
+                    pc = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(fn.Code), saved.ResumeAt);
                     consts = ref MemoryMarshal.GetArrayDataReference(fn.Constants);
-                    ip = frame.ResumeAt;
-                    bp = frame.FrameBase;
-                    sp = frame.StackTop;
-                    if (frame.Segment != segmentIndex)
+                    if (saved.Segment != segmentIndex)
                     {
-                        segmentIndex = frame.Segment;
-                        stack = state.Stack[segmentIndex];
-                        s0 = ref MemoryMarshal.GetArrayDataReference(stack);
+                        segmentIndex = saved.Segment;
+                        s0 = ref MemoryMarshal.GetArrayDataReference(state.Stack[segmentIndex]);
                     }
-                    frame.Function = null!; // let a finished run's code be collected
-                    Unsafe.Add(ref s0, sp++) = result;
+                    frame = ref Unsafe.Add(ref s0, saved.FrameBase);
+                    top = ref Unsafe.Add(ref s0, saved.StackTop);
+                    top = result;
+                    top = ref Unsafe.Add(ref top, 1);
                     continue;
                 }
 
                 case OpCode.CallBuiltin:
                 {
-                    var (id, argc) = BuiltinInfo.DecodeCall(instr.Arg);
+                    var (id, argc) = BuiltinInfo.DecodeCall(pc.Arg);
                     state.ActiveSegment = segmentIndex;
-                    state.ActiveTop = sp;
-                    var args = new ReadOnlySpan<Value>(stack, sp - argc, argc);
-                    if ((error = BuiltinFunctions.Call((BuiltinId)id, args, state, out Value result)) is not null)
-                        throw Error(state, fn, ip, frameCount, error);
-                    sp -= argc;
-                    Unsafe.Add(ref s0, sp++) = result;
-                    ip++;
+                    state.ActiveTop = SlotIndex(ref s0, ref top);
+                    ref Value args = ref Unsafe.Add(ref top, -argc);
+                    if ((error = BuiltinFunctions.Call((BuiltinId)id, MemoryMarshal.CreateReadOnlySpan(ref args, argc), state, out Value result)) is not null)
+                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                    args = result;
+                    top = ref Unsafe.Add(ref args, 1);
+                    pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case OpCode.PrintExpr:
                 {
-                    Value value = Unsafe.Add(ref s0, --sp);
-                    if (value.Kind != ValueKind.None)
-                        state.Output.Write(ValueText.Format(value, state.Strings) + "\n");
-                    ip++;
+                    top = ref Unsafe.Add(ref top, -1);
+                    if (top.Kind != ValueKind.None)
+                        state.Output.Write(ValueText.Format(top, state.Strings) + "\n");
+                    pc = ref Unsafe.Add(ref pc, 1);
+                    continue;
+                }
+
+                // ---- Superinstructions (FusedOp): each stands for the sequence its comment names. ----
+
+                case (OpCode)FusedOp.LoadFastLoadConst:
+                    top = Unsafe.Add(ref frame, pc.Arg);
+                    Unsafe.Add(ref top, 1) = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    top = ref Unsafe.Add(ref top, 2);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+
+                case (OpCode)FusedOp.LoadFastLoadFast:
+                    top = Unsafe.Add(ref frame, pc.Arg);
+                    Unsafe.Add(ref top, 1) = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
+                    top = ref Unsafe.Add(ref top, 2);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+
+                case (OpCode)FusedOp.StoreFastLoadFast:
+                {
+                    ref Value slot = ref Unsafe.Add(ref top, -1);
+                    Unsafe.Add(ref frame, pc.Arg) = slot;
+                    slot = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+                }
+
+                case (OpCode)FusedOp.LoadGlobalLoadConst:
+                {
+                    Value value = globals[pc.Arg];
+                    if (value.Kind == ValueKind.Unassigned)
+                        throw Error(state, fn, ref pc, 0, frameCount, UnassignedMessage(state, pc.Arg));
+                    top = value;
+                    Unsafe.Add(ref top, 1) = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    top = ref Unsafe.Add(ref top, 2);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+                }
+
+                case (OpCode)FusedOp.LoadFastConstAdd:
+                case (OpCode)FusedOp.LoadFastConstSubtract:
+                {
+                    ref Value a = ref Unsafe.Add(ref frame, pc.Arg);
+                    ref Value b = ref Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    bool add = pc.Op == (OpCode)FusedOp.LoadFastConstAdd;
+                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
+                    {
+                        long x = a.Bits, y = b.Bits, r = add ? unchecked(x + y) : unchecked(x - y);
+                        bool overflow = add ? ((x ^ r) & (y ^ r)) < 0 : ((x ^ y) & (x ^ r)) < 0;
+                        if (overflow) throw Error(state, fn, ref pc, 2, frameCount, ErrorMessages.IntegerOverflow);
+                        top = Value.Int(r);
+                    }
+                    else
+                    {
+                        // Both operands are held by a local and a constant, so a collection cannot lose them.
+                        state.ActiveSegment = segmentIndex;
+                        state.ActiveTop = SlotIndex(ref s0, ref top);
+                        Value result = a;
+                        if ((error = Operations.Arithmetic(add ? OpCode.BinaryAdd : OpCode.BinarySubtract, ref result, b, state)) is not null)
+                            throw Error(state, fn, ref pc, 2, frameCount, error);
+                        top = result;
+                    }
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 3);
+                    continue;
+                }
+
+                case (OpCode)FusedOp.CompareJumpIfFalse:
+                case (OpCode)FusedOp.CompareJumpIfTrue:
+                {
+                    Value a = Unsafe.Add(ref top, -2);
+                    ref Value b = ref Unsafe.Add(ref top, -1);
+                    bool result;
+                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
+                        result = CompareInts((CompareKind)pc.Arg, a.Bits, b.Bits);
+                    else if ((error = Operations.Compare((CompareKind)pc.Arg, ref a, b, state.Strings)) is not null)
+                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                    else
+                        result = a.AsBool;
+                    top = ref Unsafe.Add(ref top, -2);
+                    bool jumpWhen = pc.Op == (OpCode)FusedOp.CompareJumpIfTrue;
+                    pc = ref Unsafe.Add(ref pc, 1);
+                    pc = ref Unsafe.Add(ref pc, result == jumpWhen ? pc.Arg : 1);
+                    continue;
+                }
+
+                case (OpCode)FusedOp.LoadFastConstCompareJumpIfFalse:
+                case (OpCode)FusedOp.LoadFastConstCompareJumpIfTrue:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    ref Value b = ref Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    var kind = (CompareKind)Unsafe.Add(ref pc, 2).Arg;
+                    bool result;
+                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
+                        result = CompareInts(kind, a.Bits, b.Bits);
+                    else if ((error = Operations.Compare(kind, ref a, b, state.Strings)) is not null)
+                        throw Error(state, fn, ref pc, 2, frameCount, error);
+                    else
+                        result = a.AsBool;
+                    bool jumpWhen = pc.Op == (OpCode)FusedOp.LoadFastConstCompareJumpIfTrue;
+                    pc = ref Unsafe.Add(ref pc, 3);
+                    pc = ref Unsafe.Add(ref pc, result == jumpWhen ? pc.Arg : 1);
                     continue;
                 }
 
                 default:
                     // Unreachable for verified code: the verifier admits only opcodes of the table,
                     // and a test checks this switch handles every one of them.
-                    throw new InvalidOperationException($"the interpreter has no handler for {instr.Op}");
+                    throw new InvalidOperationException($"the interpreter has no handler for {pc.Op}");
             }
         }
     }
 
-    /// <summary>Builds the run-time error for the instruction at <paramref name="ip"/> of
-    /// <paramref name="fn"/>, with the trace of every active frame, innermost first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool CompareInts(CompareKind kind, long x, long y) => kind switch
+    {
+        CompareKind.Less => x < y,
+        CompareKind.LessEqual => x <= y,
+        CompareKind.Equal => x == y,
+        CompareKind.NotEqual => x != y,
+        CompareKind.Greater => x > y,
+        _ => x >= y,
+    };
+
+    /// <summary>The index of <paramref name="slot"/> in the segment that starts at <paramref name="segmentStart"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SlotIndex(ref Value segmentStart, ref Value slot) =>
+        (int)(Unsafe.ByteOffset(ref segmentStart, ref slot) / Unsafe.SizeOf<Value>());
+
+    /// <summary>The index of the instruction <paramref name="pc"/> points at in <paramref name="fn"/>'s code.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int InstructionIndex(FunctionCode fn, ref Instr pc) =>
+        (int)(Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(fn.Code), ref pc) / Unsafe.SizeOf<Instr>());
+
+    private static string UnassignedMessage(ExecutionState state, int global) =>
+        $"name '{state.Module.Image.Globals[global]}' is used before it is assigned";
+
+    /// <summary>Builds the run-time error for the instruction <paramref name="offset"/> places after
+    /// <paramref name="pc"/> (the failing part of a superinstruction), with every active frame's trace.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static MiniVmRuntimeException Error(ExecutionState state, FunctionCode fn, int ip, int frameCount, string message) =>
-        RuntimeError(state, fn, ip, frameCount, message);
+    private static MiniVmRuntimeException Error(ExecutionState state, FunctionCode fn, ref Instr pc, int offset, int frameCount, string message) =>
+        RuntimeError(state, fn, InstructionIndex(fn, ref pc) + offset, frameCount, message);
 
     private static MiniVmRuntimeException RuntimeError(ExecutionState state, FunctionCode fn, int ip, int frameCount, string message)
     {

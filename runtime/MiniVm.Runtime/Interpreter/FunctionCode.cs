@@ -48,13 +48,16 @@ internal sealed class FunctionCode
         {
             var instruction = decoded[i];
             offsets[i] = instruction.Offset;
+            // Jumps become distances in instructions from the jump itself, so the interpreter moves
+            // its instruction cursor without needing the start of the code.
             int arg = instruction.Info.Flow is FlowKind.Jump or FlowKind.ConditionalJump
-                ? indexOf[instruction.JumpTarget]
+                ? indexOf[instruction.JumpTarget] - i
                 : instruction.Arg;
             // Relative and absolute jumps are the same thing once targets are indices.
             var op = instruction.Info.Code == OpCode.JumpForward ? OpCode.JumpAbsolute : instruction.Info.Code;
             code[i] = new Instr(op, arg);
         }
+        Specializer.Apply(code);
 
         var constants = new Value[source.Constants.Length];
         for (int i = 0; i < constants.Length; i++)

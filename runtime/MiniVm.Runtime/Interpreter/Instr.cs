@@ -5,7 +5,8 @@ namespace MiniVm.Interpreter;
 
 /// <summary>
 /// One pre-decoded instruction, as the interpreter executes it: the opcode and its full argument,
-/// EXTENDED_ARG already folded in and jump targets already turned into instruction indices. The
+/// EXTENDED_ARG already folded in and a jump's argument turned into its distance, in instructions,
+/// from the jump to its target. The
 /// file's byte offsets stay in <see cref="FunctionCode.Offsets"/> for line tables and traces.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]

@@ -10,11 +10,13 @@ namespace MiniVm.Values;
 /// memory that machine code reads and writes without GC write barriers (docs/architecture.md),
 /// and ints, floats and bools never allocate.
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 16)]
+/// <remarks>Sequential, not explicit, layout: the .NET JIT keeps a sequential two-field struct in
+/// registers ("struct promotion"), which it does not do for explicit layouts.</remarks>
+[StructLayout(LayoutKind.Sequential)]
 internal readonly struct Value
 {
-    [FieldOffset(0)] public readonly long Bits;
-    [FieldOffset(8)] public readonly ValueKind Kind;
+    public readonly long Bits;
+    public readonly ValueKind Kind;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Value(ValueKind kind, long bits)
