@@ -48,5 +48,9 @@ public sealed class ToolPackageTests : IDisposable
         var global = DotnetCli.Run(elsewhere, packages, ["minivm", "run", Path.Combine(work, "hello.expr")], new Dictionary<string, string?> { ["PATH"] = path })
             .AssertSuccess("dotnet minivm run (tool on PATH)");
         Assert.Equal("hello 635\n", global.Output);
+
+        // On linux-x64 the CLI picked the ReadyToRun package, not the portable one.
+        if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64")
+            Assert.True(Directory.Exists(Path.Combine(packages, "minivm.tool.linux-x64")), "the linux-x64 tool package was not installed");
     }
 }

@@ -42,71 +42,71 @@ internal static class BytecodeInterpreter
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Value Execute(ExecutionState state, FunctionCode entry, int callLimit)
     {
-        int frameCount = 0;
-        CallFrame[] frames = state.Frames;
-        ref FunctionCode functions = ref MemoryMarshal.GetArrayDataReference(state.Module.Functions);
-        Value[] globals = state.Globals;
-
-        FunctionCode fn = entry;
-        int segmentIndex = 0;
-        ref Value s0 = ref MemoryMarshal.GetArrayDataReference(state.Stack[0]);
-        ref Instr pc = ref MemoryMarshal.GetArrayDataReference(fn.Code);
-        ref Value consts = ref MemoryMarshal.GetArrayDataReference(fn.Constants);
+        // Only the five cursors used by nearly every instruction are locals, so the JIT can give
+        // each a callee-saved register; everything a call or a slow path needs lives in `state`.
+        state.CallLimit = callLimit;
+        state.FrameCount = 0;
+        state.Function = entry;
+        state.ActiveSegment = 0;
+        state.Segment = state.Stack[0];
+        ref Value s0 = ref MemoryMarshal.GetArrayDataReference(state.Segment);
+        ref Instr pc = ref MemoryMarshal.GetArrayDataReference(entry.Code);
+        ref Value consts = ref MemoryMarshal.GetArrayDataReference(entry.Constants);
         ref Value frame = ref s0;
-        ref Value top = ref Unsafe.Add(ref s0, fn.LocalCount);
+        ref Value top = ref Unsafe.Add(ref s0, entry.LocalCount);
         string? error;
 
         while (true)
         {
             switch (pc.Op)
             {
-                case OpCode.LoadFast:
+                case Op.LoadFast:
                     top = Unsafe.Add(ref frame, pc.Arg);
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
-                case OpCode.StoreFast:
+                case Op.StoreFast:
                     top = ref Unsafe.Add(ref top, -1);
                     Unsafe.Add(ref frame, pc.Arg) = top;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
-                case OpCode.LoadConst:
+                case Op.LoadConst:
                     top = Unsafe.Add(ref consts, pc.Arg);
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
-                case OpCode.LoadGlobal:
+                case Op.LoadGlobal:
                 {
-                    Value value = globals[pc.Arg];
+                    Value value = state.Globals[pc.Arg];
                     if (value.Kind == ValueKind.Unassigned)
-                        throw Error(state, fn, ref pc, 0, frameCount, UnassignedMessage(state, pc.Arg));
+                        throw Error(state, ref pc, 0, UnassignedMessage(state, pc.Arg));
                     top = value;
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
-                case OpCode.StoreGlobal:
+                case Op.StoreGlobal:
                     top = ref Unsafe.Add(ref top, -1);
-                    globals[pc.Arg] = top;
+                    state.Globals[pc.Arg] = top;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
-                case OpCode.PopTop:
+                case Op.PopTop:
                     top = ref Unsafe.Add(ref top, -1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
-                case OpCode.DupTop:
+                case Op.DupTop:
                     top = Unsafe.Add(ref top, -1);
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
-                case OpCode.RotTwo:
+                case Op.RotTwo:
                 {
                     Value upper = Unsafe.Add(ref top, -1);
                     Unsafe.Add(ref top, -1) = Unsafe.Add(ref top, -2);
@@ -115,14 +115,14 @@ internal static class BytecodeInterpreter
                     continue;
                 }
 
-                case OpCode.BinaryAdd:
+                case Op.BinaryAdd:
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
                     {
                         long x = a.Bits, y = b.Bits, r = unchecked(x + y);
-                        if (((x ^ r) & (y ^ r)) < 0) throw Error(state, fn, ref pc, 0, frameCount, ErrorMessages.IntegerOverflow);
+                        if (((x ^ r) & (y ^ r)) < 0) throw Error(state, ref pc, 0, ErrorMessages.IntegerOverflow);
                         a = Value.Int(r);
                     }
                     else if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
@@ -131,24 +131,23 @@ internal static class BytecodeInterpreter
                     }
                     else
                     {
-                        state.ActiveSegment = segmentIndex;
-                        state.ActiveTop = SlotIndex(ref s0, ref top);
+                        state.ActiveTop = SlotIndex(state, ref top);
                         if ((error = Operations.Arithmetic(OpCode.BinaryAdd, ref a, b, state)) is not null)
-                            throw Error(state, fn, ref pc, 0, frameCount, error);
+                            throw Error(state, ref pc, 0, error);
                     }
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
-                case OpCode.BinarySubtract:
+                case Op.BinarySubtract:
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
                     {
                         long x = a.Bits, y = b.Bits, r = unchecked(x - y);
-                        if (((x ^ y) & (x ^ r)) < 0) throw Error(state, fn, ref pc, 0, frameCount, ErrorMessages.IntegerOverflow);
+                        if (((x ^ y) & (x ^ r)) < 0) throw Error(state, ref pc, 0, ErrorMessages.IntegerOverflow);
                         a = Value.Int(r);
                     }
                     else if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
@@ -157,21 +156,21 @@ internal static class BytecodeInterpreter
                     }
                     else if ((error = Operations.Arithmetic(OpCode.BinarySubtract, ref a, b, state)) is not null)
                     {
-                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                        throw Error(state, ref pc, 0, error);
                     }
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
-                case OpCode.BinaryMultiply:
+                case Op.BinaryMultiply:
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
                     {
                         long high = Math.BigMul(a.Bits, b.Bits, out long low);
-                        if (high != low >> 63) throw Error(state, fn, ref pc, 0, frameCount, ErrorMessages.IntegerOverflow);
+                        if (high != low >> 63) throw Error(state, ref pc, 0, ErrorMessages.IntegerOverflow);
                         a = Value.Int(low);
                     }
                     else if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
@@ -180,75 +179,74 @@ internal static class BytecodeInterpreter
                     }
                     else if ((error = Operations.Arithmetic(OpCode.BinaryMultiply, ref a, b, state)) is not null)
                     {
-                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                        throw Error(state, ref pc, 0, error);
                     }
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
-                case OpCode.BinaryDivide:
-                case OpCode.BinaryModulo:
+                case Op.BinaryDivide:
+                case Op.BinaryModulo:
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
                     // Ints with a divisor other than 0 and -1 cannot fail; the rest is the general path.
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int && (ulong)(b.Bits + 1) > 1)
-                        a = Value.Int(pc.Op == OpCode.BinaryDivide ? a.Bits / b.Bits : a.Bits % b.Bits);
-                    else if ((error = Operations.Arithmetic(pc.Op, ref a, b, state)) is not null)
-                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                        a = Value.Int(pc.Op == Op.BinaryDivide ? a.Bits / b.Bits : a.Bits % b.Bits);
+                    else if ((error = Operations.Arithmetic(pc.Op == Op.BinaryDivide ? OpCode.BinaryDivide : OpCode.BinaryModulo, ref a, b, state)) is not null)
+                        throw Error(state, ref pc, 0, error);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
-                case OpCode.UnaryNegative:
+                case Op.UnaryNegative:
                     if ((error = Operations.Negate(ref Unsafe.Add(ref top, -1))) is not null)
-                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                        throw Error(state, ref pc, 0, error);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
-                case OpCode.UnaryNot:
+                case Op.UnaryNot:
                     if ((error = Operations.Not(ref Unsafe.Add(ref top, -1))) is not null)
-                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                        throw Error(state, ref pc, 0, error);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
 
-                case OpCode.CompareOp:
+                case Op.CompareOp:
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
                         a = Value.Bool(CompareInts((CompareKind)pc.Arg, a.Bits, b.Bits));
                     else if ((error = Operations.Compare((CompareKind)pc.Arg, ref a, b, state.Strings)) is not null)
-                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                        throw Error(state, ref pc, 0, error);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
-                case OpCode.JumpAbsolute:
-                case OpCode.JumpForward:
+                case Op.Jump:
                     pc = ref Unsafe.Add(ref pc, pc.Arg);
                     continue;
 
-                case OpCode.PopJumpIfFalse:
-                case OpCode.PopJumpIfTrue:
+                case Op.PopJumpIfFalse:
+                case Op.PopJumpIfTrue:
                 {
                     top = ref Unsafe.Add(ref top, -1);
-                    if (top.Kind != ValueKind.Bool) throw Error(state, fn, ref pc, 0, frameCount, Operations.ConditionError(top));
-                    bool jumpWhen = pc.Op == OpCode.PopJumpIfTrue;
+                    if (top.Kind != ValueKind.Bool) throw Error(state, ref pc, 0, Operations.ConditionError(top));
+                    bool jumpWhen = pc.Op == Op.PopJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, (top.Bits != 0) == jumpWhen ? pc.Arg : 1);
                     continue;
                 }
 
-                case OpCode.JumpIfFalseOrPop:
-                case OpCode.JumpIfTrueOrPop:
+                case Op.JumpIfFalseOrPop:
+                case Op.JumpIfTrueOrPop:
                 {
                     ref Value c = ref Unsafe.Add(ref top, -1);
-                    bool isAnd = pc.Op == OpCode.JumpIfFalseOrPop;
+                    bool isAnd = pc.Op == Op.JumpIfFalseOrPop;
                     if (c.Kind != ValueKind.Bool)
-                        throw Error(state, fn, ref pc, 0, frameCount, Operations.BoolOperandError(isAnd ? BoolOperator.And : BoolOperator.Or, c));
+                        throw Error(state, ref pc, 0, Operations.BoolOperandError(isAnd ? BoolOperator.And : BoolOperator.Or, c));
                     if ((c.Bits != 0) != isAnd)
                     {
                         pc = ref Unsafe.Add(ref pc, pc.Arg);
@@ -261,41 +259,31 @@ internal static class BytecodeInterpreter
                     continue;
                 }
 
-                case OpCode.RequireBool:
+                case Op.RequireBool:
                 {
                     ref Value c = ref Unsafe.Add(ref top, -1);
                     if (c.Kind != ValueKind.Bool)
-                        throw Error(state, fn, ref pc, 0, frameCount, Operations.BoolOperandError((BoolOperator)pc.Arg, c));
+                        throw Error(state, ref pc, 0, Operations.BoolOperandError((BoolOperator)pc.Arg, c));
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
-                case OpCode.CallFunction:
+                case Op.CallFunction:
                 {
-                    FunctionCode callee = Unsafe.Add(ref functions, pc.Arg);
-                    if (frameCount >= callLimit) throw Error(state, fn, ref pc, 0, frameCount, StackOverflowMessage(state));
-                    if (frameCount == frames.Length)
-                    {
-                        Array.Resize(ref frames, frames.Length * 2);
-                        state.Frames = frames;
-                    }
+                    FunctionCode callee = state.Functions[pc.Arg];
+                    int frameCount = state.FrameCount;
+                    if (frameCount >= state.CallLimit) throw Error(state, ref pc, 0, StackOverflowMessage(state));
+                    if (frameCount == state.Frames.Length) state.Frames = GrowFrames(state.Frames);
                     ref Value args = ref Unsafe.Add(ref top, -callee.ParamCount);
-                    ref CallFrame saved = ref frames[frameCount++];
-                    saved.Function = fn;
-                    saved.ResumeAt = InstructionIndex(fn, ref pc) + 1;
-                    saved.FrameBase = SlotIndex(ref s0, ref frame);
-                    saved.StackTop = SlotIndex(ref s0, ref args);
-                    saved.Segment = segmentIndex;
-                    var segment = state.Stack[segmentIndex];
-                    if (saved.StackTop + callee.FrameSize > segment.Length)
-                    {
-                        // The callee's frame would run past this segment: start it at the bottom of the next.
-                        var next = state.Stack.Next(segmentIndex, callee.FrameSize);
-                        segment.AsSpan(saved.StackTop, callee.ParamCount).CopyTo(next);
-                        segmentIndex++;
-                        s0 = ref MemoryMarshal.GetArrayDataReference(next);
-                        args = ref s0;
-                    }
+                    ref CallFrame saved = ref state.Frames[frameCount];
+                    state.FrameCount = frameCount + 1;
+                    saved.Function = state.Function;
+                    saved.ResumeAt = InstructionIndex(state.Function, ref pc) + 1;
+                    saved.FrameBase = SlotIndex(state, ref frame);
+                    saved.StackTop = SlotIndex(state, ref args);
+                    saved.Segment = state.ActiveSegment;
+                    if (saved.StackTop + callee.FrameSize > state.Segment.Length)
+                        args = ref EnterNextSegment(state, saved.StackTop, callee);
                     frame = ref args;
                     top = ref Unsafe.Add(ref frame, callee.ParamCount);
                     for (int i = callee.LocalCount - callee.ParamCount; i > 0; i--)
@@ -303,47 +291,48 @@ internal static class BytecodeInterpreter
                         top = default;
                         top = ref Unsafe.Add(ref top, 1);
                     }
-                    fn = callee;
-                    pc = ref MemoryMarshal.GetArrayDataReference(fn.Code);
-                    consts = ref MemoryMarshal.GetArrayDataReference(fn.Constants);
+                    state.Function = callee;
+                    pc = ref MemoryMarshal.GetArrayDataReference(callee.Code);
+                    consts = ref MemoryMarshal.GetArrayDataReference(callee.Constants);
                     continue;
                 }
 
-                case OpCode.ReturnValue:
+                case Op.ReturnValue:
                 {
                     Value result = Unsafe.Add(ref top, -1);
-                    if (frameCount == 0) return result;
-                    ref CallFrame saved = ref frames[--frameCount];
-                    fn = saved.Function;
-                    pc = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(fn.Code), saved.ResumeAt);
-                    consts = ref MemoryMarshal.GetArrayDataReference(fn.Constants);
-                    if (saved.Segment != segmentIndex)
+                    if (state.FrameCount == 0) return result;
+                    ref CallFrame saved = ref state.Frames[--state.FrameCount];
+                    FunctionCode caller = saved.Function;
+                    state.Function = caller;
+                    pc = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(caller.Code), saved.ResumeAt);
+                    consts = ref MemoryMarshal.GetArrayDataReference(caller.Constants);
+                    if (saved.Segment != state.ActiveSegment)
                     {
-                        segmentIndex = saved.Segment;
-                        s0 = ref MemoryMarshal.GetArrayDataReference(state.Stack[segmentIndex]);
+                        state.ActiveSegment = saved.Segment;
+                        state.Segment = state.Stack[saved.Segment];
                     }
-                    frame = ref Unsafe.Add(ref s0, saved.FrameBase);
-                    top = ref Unsafe.Add(ref s0, saved.StackTop);
+                    ref Value s = ref MemoryMarshal.GetArrayDataReference(state.Segment);
+                    frame = ref Unsafe.Add(ref s, saved.FrameBase);
+                    top = ref Unsafe.Add(ref s, saved.StackTop);
                     top = result;
                     top = ref Unsafe.Add(ref top, 1);
                     continue;
                 }
 
-                case OpCode.CallBuiltin:
+                case Op.CallBuiltin:
                 {
                     var (id, argc) = BuiltinInfo.DecodeCall(pc.Arg);
-                    state.ActiveSegment = segmentIndex;
-                    state.ActiveTop = SlotIndex(ref s0, ref top);
+                    state.ActiveTop = SlotIndex(state, ref top);
                     ref Value args = ref Unsafe.Add(ref top, -argc);
                     if ((error = BuiltinFunctions.Call((BuiltinId)id, MemoryMarshal.CreateReadOnlySpan(ref args, argc), state, out Value result)) is not null)
-                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                        throw Error(state, ref pc, 0, error);
                     args = result;
                     top = ref Unsafe.Add(ref args, 1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
-                case OpCode.PrintExpr:
+                case Op.PrintExpr:
                 {
                     top = ref Unsafe.Add(ref top, -1);
                     if (top.Kind != ValueKind.None)
@@ -354,21 +343,21 @@ internal static class BytecodeInterpreter
 
                 // ---- Superinstructions (FusedOp): each stands for the sequence its comment names. ----
 
-                case (OpCode)FusedOp.LoadFastLoadConst:
+                case Op.LoadFastLoadConst:
                     top = Unsafe.Add(ref frame, pc.Arg);
                     Unsafe.Add(ref top, 1) = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
                     top = ref Unsafe.Add(ref top, 2);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
 
-                case (OpCode)FusedOp.LoadFastLoadFast:
+                case Op.LoadFastLoadFast:
                     top = Unsafe.Add(ref frame, pc.Arg);
                     Unsafe.Add(ref top, 1) = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
                     top = ref Unsafe.Add(ref top, 2);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
 
-                case (OpCode)FusedOp.StoreFastLoadFast:
+                case Op.StoreFastLoadFast:
                 {
                     ref Value slot = ref Unsafe.Add(ref top, -1);
                     Unsafe.Add(ref frame, pc.Arg) = slot;
@@ -377,11 +366,11 @@ internal static class BytecodeInterpreter
                     continue;
                 }
 
-                case (OpCode)FusedOp.LoadGlobalLoadConst:
+                case Op.LoadGlobalLoadConst:
                 {
-                    Value value = globals[pc.Arg];
+                    Value value = state.Globals[pc.Arg];
                     if (value.Kind == ValueKind.Unassigned)
-                        throw Error(state, fn, ref pc, 0, frameCount, UnassignedMessage(state, pc.Arg));
+                        throw Error(state, ref pc, 0, UnassignedMessage(state, pc.Arg));
                     top = value;
                     Unsafe.Add(ref top, 1) = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
                     top = ref Unsafe.Add(ref top, 2);
@@ -389,27 +378,26 @@ internal static class BytecodeInterpreter
                     continue;
                 }
 
-                case (OpCode)FusedOp.LoadFastConstAdd:
-                case (OpCode)FusedOp.LoadFastConstSubtract:
+                case Op.LoadFastConstAdd:
+                case Op.LoadFastConstSubtract:
                 {
                     ref Value a = ref Unsafe.Add(ref frame, pc.Arg);
                     ref Value b = ref Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    bool add = pc.Op == (OpCode)FusedOp.LoadFastConstAdd;
+                    bool add = pc.Op == Op.LoadFastConstAdd;
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
                     {
                         long x = a.Bits, y = b.Bits, r = add ? unchecked(x + y) : unchecked(x - y);
                         bool overflow = add ? ((x ^ r) & (y ^ r)) < 0 : ((x ^ y) & (x ^ r)) < 0;
-                        if (overflow) throw Error(state, fn, ref pc, 2, frameCount, ErrorMessages.IntegerOverflow);
+                        if (overflow) throw Error(state, ref pc, 2, ErrorMessages.IntegerOverflow);
                         top = Value.Int(r);
                     }
                     else
                     {
                         // Both operands are held by a local and a constant, so a collection cannot lose them.
-                        state.ActiveSegment = segmentIndex;
-                        state.ActiveTop = SlotIndex(ref s0, ref top);
+                        state.ActiveTop = SlotIndex(state, ref top);
                         Value result = a;
                         if ((error = Operations.Arithmetic(add ? OpCode.BinaryAdd : OpCode.BinarySubtract, ref result, b, state)) is not null)
-                            throw Error(state, fn, ref pc, 2, frameCount, error);
+                            throw Error(state, ref pc, 2, error);
                         top = result;
                     }
                     top = ref Unsafe.Add(ref top, 1);
@@ -417,8 +405,8 @@ internal static class BytecodeInterpreter
                     continue;
                 }
 
-                case (OpCode)FusedOp.CompareJumpIfFalse:
-                case (OpCode)FusedOp.CompareJumpIfTrue:
+                case Op.CompareJumpIfFalse:
+                case Op.CompareJumpIfTrue:
                 {
                     Value a = Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
@@ -426,18 +414,18 @@ internal static class BytecodeInterpreter
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
                         result = CompareInts((CompareKind)pc.Arg, a.Bits, b.Bits);
                     else if ((error = Operations.Compare((CompareKind)pc.Arg, ref a, b, state.Strings)) is not null)
-                        throw Error(state, fn, ref pc, 0, frameCount, error);
+                        throw Error(state, ref pc, 0, error);
                     else
                         result = a.AsBool;
                     top = ref Unsafe.Add(ref top, -2);
-                    bool jumpWhen = pc.Op == (OpCode)FusedOp.CompareJumpIfTrue;
+                    bool jumpWhen = pc.Op == Op.CompareJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, 1);
                     pc = ref Unsafe.Add(ref pc, result == jumpWhen ? pc.Arg : 1);
                     continue;
                 }
 
-                case (OpCode)FusedOp.LoadFastConstCompareJumpIfFalse:
-                case (OpCode)FusedOp.LoadFastConstCompareJumpIfTrue:
+                case Op.LoadFastConstCompareJumpIfFalse:
+                case Op.LoadFastConstCompareJumpIfTrue:
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     ref Value b = ref Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
@@ -446,10 +434,10 @@ internal static class BytecodeInterpreter
                     if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
                         result = CompareInts(kind, a.Bits, b.Bits);
                     else if ((error = Operations.Compare(kind, ref a, b, state.Strings)) is not null)
-                        throw Error(state, fn, ref pc, 2, frameCount, error);
+                        throw Error(state, ref pc, 2, error);
                     else
                         result = a.AsBool;
-                    bool jumpWhen = pc.Op == (OpCode)FusedOp.LoadFastConstCompareJumpIfTrue;
+                    bool jumpWhen = pc.Op == Op.LoadFastConstCompareJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, 3);
                     pc = ref Unsafe.Add(ref pc, result == jumpWhen ? pc.Arg : 1);
                     continue;
@@ -474,15 +462,34 @@ internal static class BytecodeInterpreter
         _ => x >= y,
     };
 
-    /// <summary>The index of <paramref name="slot"/> in the segment that starts at <paramref name="segmentStart"/>.</summary>
+    /// <summary>The index of <paramref name="slot"/> in the active stack segment.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SlotIndex(ref Value segmentStart, ref Value slot) =>
-        (int)(Unsafe.ByteOffset(ref segmentStart, ref slot) / Unsafe.SizeOf<Value>());
+    private static int SlotIndex(ExecutionState state, ref Value slot) =>
+        (int)(Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(state.Segment), ref slot) / Unsafe.SizeOf<Value>());
 
     /// <summary>The index of the instruction <paramref name="pc"/> points at in <paramref name="fn"/>'s code.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int InstructionIndex(FunctionCode fn, ref Instr pc) =>
         (int)(Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(fn.Code), ref pc) / Unsafe.SizeOf<Instr>());
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static CallFrame[] GrowFrames(CallFrame[] frames)
+    {
+        Array.Resize(ref frames, frames.Length * 2);
+        return frames;
+    }
+
+    /// <summary>The callee's frame would run past the active segment: start it at the bottom of the
+    /// next one, copying the arguments there. Returns the new frame's first slot.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ref Value EnterNextSegment(ExecutionState state, int argumentsAt, FunctionCode callee)
+    {
+        var next = state.Stack.Next(state.ActiveSegment, callee.FrameSize);
+        state.Segment.AsSpan(argumentsAt, callee.ParamCount).CopyTo(next);
+        state.ActiveSegment++;
+        state.Segment = next;
+        return ref MemoryMarshal.GetArrayDataReference(next);
+    }
 
     private static string UnassignedMessage(ExecutionState state, int global) =>
         $"name '{state.Module.Image.Globals[global]}' is used before it is assigned";
@@ -490,8 +497,8 @@ internal static class BytecodeInterpreter
     /// <summary>Builds the run-time error for the instruction <paramref name="offset"/> places after
     /// <paramref name="pc"/> (the failing part of a superinstruction), with every active frame's trace.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static MiniVmRuntimeException Error(ExecutionState state, FunctionCode fn, ref Instr pc, int offset, int frameCount, string message) =>
-        RuntimeError(state, fn, InstructionIndex(fn, ref pc) + offset, frameCount, message);
+    private static MiniVmRuntimeException Error(ExecutionState state, ref Instr pc, int offset, string message) =>
+        RuntimeError(state, state.Function, InstructionIndex(state.Function, ref pc) + offset, state.FrameCount, message);
 
     private static MiniVmRuntimeException RuntimeError(ExecutionState state, FunctionCode fn, int ip, int frameCount, string message)
     {

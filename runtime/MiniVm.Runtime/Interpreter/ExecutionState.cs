@@ -28,12 +28,25 @@ internal sealed class ExecutionState
     public StringHeap Strings { get; }
     public Value[] Globals { get; }
     public ValueStack Stack { get; } = new();
+    public FunctionCode[] Functions => Module.Functions;
     public CallFrame[] Frames { get; set; } = new CallFrame[64];
+
+    // The interpreter's state beyond its five cursors (see BytecodeInterpreter.Execute).
+
+    /// <summary>The code of the innermost activation.</summary>
+    public FunctionCode Function = null!;
+    /// <summary>Frames saved below the innermost activation.</summary>
+    public int FrameCount;
+    /// <summary>The most frames that may be saved (the call depth limit, less the entry's own).</summary>
+    public int CallLimit;
+    /// <summary>The stack segment the innermost activation lives in, and its index.</summary>
+    public Value[] Segment = null!;
+
+    public int ActiveSegment;
 
     /// <summary>Set by the interpreter before any operation that may allocate a string, so a
     /// collection sees every live slot: segments below <see cref="ActiveSegment"/> whole, and
-    /// the active one up to <see cref="ActiveTop"/>.</summary>
-    public int ActiveSegment;
+    /// the active one up to this slot.</summary>
     public int ActiveTop;
 
     /// <summary>True while a run is executing (an instance is not re-entrant).</summary>

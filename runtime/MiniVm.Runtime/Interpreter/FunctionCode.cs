@@ -53,9 +53,7 @@ internal sealed class FunctionCode
             int arg = instruction.Info.Flow is FlowKind.Jump or FlowKind.ConditionalJump
                 ? indexOf[instruction.JumpTarget] - i
                 : instruction.Arg;
-            // Relative and absolute jumps are the same thing once targets are indices.
-            var op = instruction.Info.Code == OpCode.JumpForward ? OpCode.JumpAbsolute : instruction.Info.Code;
-            code[i] = new Instr(op, arg);
+            code[i] = new Instr(OpDecoding.Decode(instruction.Info.Code), arg);
         }
         Specializer.Apply(code);
 

@@ -1,17 +1,16 @@
 using System.Runtime.InteropServices;
-using MiniVm.Bytecode.Opcodes;
 
 namespace MiniVm.Interpreter;
 
 /// <summary>
-/// One pre-decoded instruction, as the interpreter executes it: the opcode and its full argument,
+/// One pre-decoded instruction, as the interpreter executes it: its <see cref="Interpreter.Op"/> and full argument,
 /// EXTENDED_ARG already folded in and a jump's argument turned into its distance, in instructions,
 /// from the jump to its target. The
 /// file's byte offsets stay in <see cref="FunctionCode.Offsets"/> for line tables and traces.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-internal readonly struct Instr(OpCode op, int arg)
+internal readonly struct Instr(Op op, int arg)
 {
-    public readonly OpCode Op = op;
+    public readonly Op Op = op;
     public readonly int Arg = arg;
 }

@@ -1,0 +1,130 @@
+using MiniVm.Bytecode.Opcodes;
+
+namespace MiniVm.Interpreter;
+
+/// <summary>
+/// The interpreter's own opcode numbers, dense from 0 so its <c>switch</c> compiles to one jump
+/// table (the file's CPython numbers are sparse, which turns a switch into a tree of compares).
+/// The first group mirrors <see cref="OpCode"/> one to one (<see cref="Decode"/> maps them; both
+/// jump forms become <see cref="Jump"/> and EXTENDED_ARG is folded away). The second group are
+/// superinstructions that <see cref="Specializer"/> places at the head of common sequences; the
+/// instructions after the head stay in place, so a jump into the middle of a sequence still runs
+/// the originals. The file format, verifier and disassembler never see these numbers.
+/// </summary>
+internal enum Op : byte
+{
+    PopTop,
+    RotTwo,
+    DupTop,
+    UnaryNegative,
+    UnaryNot,
+    BinaryMultiply,
+    BinaryDivide,
+    BinaryModulo,
+    BinaryAdd,
+    BinarySubtract,
+    PrintExpr,
+    ReturnValue,
+    StoreGlobal,
+    LoadConst,
+    CompareOp,
+    JumpIfFalseOrPop,
+    JumpIfTrueOrPop,
+    Jump,
+    PopJumpIfFalse,
+    PopJumpIfTrue,
+    LoadGlobal,
+    LoadFast,
+    StoreFast,
+    CallFunction,
+    CallBuiltin,
+    RequireBool,
+
+    /// <summary>COMPARE_OP k; POP_JUMP_IF_FALSE t.</summary>
+    CompareJumpIfFalse,
+    /// <summary>COMPARE_OP k; POP_JUMP_IF_TRUE t.</summary>
+    CompareJumpIfTrue,
+    /// <summary>LOAD_FAST a; LOAD_CONST c.</summary>
+    LoadFastLoadConst,
+    /// <summary>LOAD_FAST a; LOAD_FAST b.</summary>
+    LoadFastLoadFast,
+    /// <summary>LOAD_FAST a; LOAD_CONST c; BINARY_ADD.</summary>
+    LoadFastConstAdd,
+    /// <summary>LOAD_FAST a; LOAD_CONST c; BINARY_SUBTRACT.</summary>
+    LoadFastConstSubtract,
+    /// <summary>LOAD_FAST a; LOAD_CONST c; COMPARE_OP k; POP_JUMP_IF_FALSE t.</summary>
+    LoadFastConstCompareJumpIfFalse,
+    /// <summary>LOAD_FAST a; LOAD_CONST c; COMPARE_OP k; POP_JUMP_IF_TRUE t.</summary>
+    LoadFastConstCompareJumpIfTrue,
+    /// <summary>STORE_FAST a; LOAD_FAST b.</summary>
+    StoreFastLoadFast,
+    /// <summary>LOAD_GLOBAL g; LOAD_CONST c.</summary>
+    LoadGlobalLoadConst,
+}
+
+internal static class OpDecoding
+{
+    /// <summary>The interpreter's number for a file opcode (never EXTENDED_ARG, which decoding folds away).</summary>
+    public static Op Decode(OpCode code) => code switch
+    {
+        OpCode.PopTop => Op.PopTop,
+        OpCode.RotTwo => Op.RotTwo,
+        OpCode.DupTop => Op.DupTop,
+        OpCode.UnaryNegative => Op.UnaryNegative,
+        OpCode.UnaryNot => Op.UnaryNot,
+        OpCode.BinaryMultiply => Op.BinaryMultiply,
+        OpCode.BinaryDivide => Op.BinaryDivide,
+        OpCode.BinaryModulo => Op.BinaryModulo,
+        OpCode.BinaryAdd => Op.BinaryAdd,
+        OpCode.BinarySubtract => Op.BinarySubtract,
+        OpCode.PrintExpr => Op.PrintExpr,
+        OpCode.ReturnValue => Op.ReturnValue,
+        OpCode.StoreGlobal => Op.StoreGlobal,
+        OpCode.LoadConst => Op.LoadConst,
+        OpCode.CompareOp => Op.CompareOp,
+        OpCode.JumpForward => Op.Jump,
+        OpCode.JumpIfFalseOrPop => Op.JumpIfFalseOrPop,
+        OpCode.JumpIfTrueOrPop => Op.JumpIfTrueOrPop,
+        OpCode.JumpAbsolute => Op.Jump,
+        OpCode.PopJumpIfFalse => Op.PopJumpIfFalse,
+        OpCode.PopJumpIfTrue => Op.PopJumpIfTrue,
+        OpCode.LoadGlobal => Op.LoadGlobal,
+        OpCode.LoadFast => Op.LoadFast,
+        OpCode.StoreFast => Op.StoreFast,
+        OpCode.CallFunction => Op.CallFunction,
+        OpCode.CallBuiltin => Op.CallBuiltin,
+        OpCode.RequireBool => Op.RequireBool,
+        _ => throw new InvalidOperationException($"the interpreter has no instruction for {code}"),
+    };
+}
+
+/// <summary>The peephole pass that places superinstructions into decoded code.</summary>
+internal static class Specializer
+{
+    /// <summary>Rewrites sequence heads in <paramref name="code"/>. It matches on the original
+    /// opcodes only and never changes an argument, so every superinstruction reads the arguments
+    /// of the instructions it stands for from their own slots.</summary>
+    public static void Apply(Instr[] code)
+    {
+        var original = (Instr[])code.Clone();
+        Op? At(int i) => i < original.Length ? original[i].Op : null;
+        for (int i = 0; i < original.Length; i++)
+        {
+            Op? fused = (At(i), At(i + 1), At(i + 2), At(i + 3)) switch
+            {
+                (Op.LoadFast, Op.LoadConst, Op.CompareOp, Op.PopJumpIfFalse) => Op.LoadFastConstCompareJumpIfFalse,
+                (Op.LoadFast, Op.LoadConst, Op.CompareOp, Op.PopJumpIfTrue) => Op.LoadFastConstCompareJumpIfTrue,
+                (Op.LoadFast, Op.LoadConst, Op.BinaryAdd, _) => Op.LoadFastConstAdd,
+                (Op.LoadFast, Op.LoadConst, Op.BinarySubtract, _) => Op.LoadFastConstSubtract,
+                (Op.LoadFast, Op.LoadConst, _, _) => Op.LoadFastLoadConst,
+                (Op.LoadFast, Op.LoadFast, _, _) => Op.LoadFastLoadFast,
+                (Op.StoreFast, Op.LoadFast, _, _) => Op.StoreFastLoadFast,
+                (Op.LoadGlobal, Op.LoadConst, _, _) => Op.LoadGlobalLoadConst,
+                (Op.CompareOp, Op.PopJumpIfFalse, _, _) => Op.CompareJumpIfFalse,
+                (Op.CompareOp, Op.PopJumpIfTrue, _, _) => Op.CompareJumpIfTrue,
+                _ => null,
+            };
+            if (fused is { } f) code[i] = new Instr(f, original[i].Arg);
+        }
+    }
+}
