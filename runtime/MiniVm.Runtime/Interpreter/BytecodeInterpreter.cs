@@ -46,7 +46,7 @@ internal static class BytecodeInterpreter
         // each a callee-saved register; everything a call or a slow path needs lives in `state`.
         state.CallLimit = callLimit;
         state.FrameCount = 0;
-        state.Function = entry;
+        state.Function = entry.Index;
         state.ActiveSegment = 0;
         state.Segment = state.Stack[0];
         ref Value s0 = ref MemoryMarshal.GetArrayDataReference(state.Segment);
@@ -270,7 +270,7 @@ internal static class BytecodeInterpreter
 
                 case Op.CallFunction:
                 {
-                    FunctionCode callee = state.Functions[pc.Arg];
+                    FunctionCode callee = state.Code[pc.Arg];
                     int frameCount = state.FrameCount;
                     if (frameCount >= state.CallLimit) throw Error(state, ref pc, 0, StackOverflowMessage(state));
                     if (frameCount == state.Frames.Length) state.Frames = GrowFrames(state.Frames);
@@ -278,7 +278,7 @@ internal static class BytecodeInterpreter
                     ref CallFrame saved = ref state.Frames[frameCount];
                     state.FrameCount = frameCount + 1;
                     saved.Function = state.Function;
-                    saved.ResumeAt = InstructionIndex(state.Function, ref pc) + 1;
+                    saved.ResumeAt = InstructionIndex(state.Code[state.Function], ref pc) + 1;
                     saved.FrameBase = SlotIndex(state, ref frame);
                     saved.StackTop = SlotIndex(state, ref args);
                     saved.Segment = state.ActiveSegment;
@@ -291,7 +291,7 @@ internal static class BytecodeInterpreter
                         top = default;
                         top = ref Unsafe.Add(ref top, 1);
                     }
-                    state.Function = callee;
+                    state.Function = callee.Index;
                     pc = ref MemoryMarshal.GetArrayDataReference(callee.Code);
                     consts = ref MemoryMarshal.GetArrayDataReference(callee.Constants);
                     continue;
@@ -302,8 +302,8 @@ internal static class BytecodeInterpreter
                     Value result = Unsafe.Add(ref top, -1);
                     if (state.FrameCount == 0) return result;
                     ref CallFrame saved = ref state.Frames[--state.FrameCount];
-                    FunctionCode caller = saved.Function;
-                    state.Function = caller;
+                    FunctionCode caller = state.Code[saved.Function];
+                    state.Function = saved.Function;
                     pc = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(caller.Code), saved.ResumeAt);
                     consts = ref MemoryMarshal.GetArrayDataReference(caller.Constants);
                     if (saved.Segment != state.ActiveSegment)
@@ -465,12 +465,12 @@ internal static class BytecodeInterpreter
     /// <summary>The index of <paramref name="slot"/> in the active stack segment.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SlotIndex(ExecutionState state, ref Value slot) =>
-        (int)(Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(state.Segment), ref slot) / Unsafe.SizeOf<Value>());
+        (int)((nuint)Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(state.Segment), ref slot) / (nuint)Unsafe.SizeOf<Value>());
 
     /// <summary>The index of the instruction <paramref name="pc"/> points at in <paramref name="fn"/>'s code.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int InstructionIndex(FunctionCode fn, ref Instr pc) =>
-        (int)(Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(fn.Code), ref pc) / Unsafe.SizeOf<Instr>());
+        (int)((nuint)Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(fn.Code), ref pc) / (nuint)Unsafe.SizeOf<Instr>());
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static CallFrame[] GrowFrames(CallFrame[] frames)
@@ -498,7 +498,7 @@ internal static class BytecodeInterpreter
     /// <paramref name="pc"/> (the failing part of a superinstruction), with every active frame's trace.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static MiniVmRuntimeException Error(ExecutionState state, ref Instr pc, int offset, string message) =>
-        RuntimeError(state, state.Function, InstructionIndex(state.Function, ref pc) + offset, state.FrameCount, message);
+        RuntimeError(state, state.Code[state.Function], InstructionIndex(state.Code[state.Function], ref pc) + offset, state.FrameCount, message);
 
     private static MiniVmRuntimeException RuntimeError(ExecutionState state, FunctionCode fn, int ip, int frameCount, string message)
     {
@@ -510,9 +510,9 @@ internal static class BytecodeInterpreter
         for (int i = frameCount - 1; i >= 0; i--)
         {
             ref CallFrame frame = ref state.Frames[i];
-            trace.Add(new MiniVmStackFrame(frame.Function.Name, source, frame.Function.LineAt(frame.ResumeAt - 1)));
+            var caller = state.Code[frame.Function];
+            trace.Add(new MiniVmStackFrame(caller.Name, source, caller.LineAt(frame.ResumeAt - 1)));
         }
-        for (int i = 0; i < frameCount; i++) state.Frames[i].Function = null!;
         return new MiniVmRuntimeException(message, trace);
     }
 }

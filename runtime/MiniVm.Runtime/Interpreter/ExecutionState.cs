@@ -18,6 +18,7 @@ internal sealed class ExecutionState
         Output = output;
         MaxDepth = maxDepth;
         Strings = new StringHeap(module.PermanentStrings);
+        Code = module.AllCode;
         Globals = new Value[module.Image.Globals.Length];
         Array.Fill(Globals, Value.Unassigned);
     }
@@ -28,13 +29,14 @@ internal sealed class ExecutionState
     public StringHeap Strings { get; }
     public Value[] Globals { get; }
     public ValueStack Stack { get; } = new();
-    public FunctionCode[] Functions => Module.Functions;
     public CallFrame[] Frames { get; set; } = new CallFrame[64];
 
     // The interpreter's state beyond its five cursors (see BytecodeInterpreter.Execute).
 
-    /// <summary>The code of the innermost activation.</summary>
-    public FunctionCode Function = null!;
+    /// <summary>Every code block by index (<see cref="PreparedModule.AllCode"/>).</summary>
+    public readonly FunctionCode[] Code;
+    /// <summary>The <see cref="FunctionCode.Index"/> of the innermost activation.</summary>
+    public int Function;
     /// <summary>Frames saved below the innermost activation.</summary>
     public int FrameCount;
     /// <summary>The most frames that may be saved (the call depth limit, less the entry's own).</summary>

@@ -11,9 +11,10 @@ namespace MiniVm.Interpreter;
 /// </summary>
 internal sealed class FunctionCode
 {
-    private FunctionCode(CodeObject source, Instr[] code, int[] offsets, Value[] constants)
+    private FunctionCode(CodeObject source, int index, Instr[] code, int[] offsets, Value[] constants)
     {
         Source = source;
+        Index = index;
         Code = code;
         Offsets = offsets;
         Constants = constants;
@@ -23,6 +24,10 @@ internal sealed class FunctionCode
     }
 
     public CodeObject Source { get; }
+
+    /// <summary>The function's index in the module; the top-level code comes after the functions.
+    /// Frames record code blocks by index, so saving a frame stores no object reference.</summary>
+    public int Index { get; }
     public string Name => Source.Name;
     public Instr[] Code { get; }
     /// <summary>The byte offset in the file of each instruction.</summary>
@@ -36,7 +41,7 @@ internal sealed class FunctionCode
     public int LineAt(int instructionIndex) => Source.LineAt(Offsets[instructionIndex]);
 
     /// <summary>Prepares verified code. <paramref name="stringHandle"/> interns a string constant.</summary>
-    public static FunctionCode Prepare(CodeObject source, Func<string, int> stringHandle)
+    public static FunctionCode Prepare(CodeObject source, int index, Func<string, int> stringHandle)
     {
         var decoded = Instruction.DecodeAll(source.Code).ToList();
         var indexOf = new Dictionary<int, int>(decoded.Count);
@@ -70,6 +75,6 @@ internal sealed class FunctionCode
                 _ => Value.StringHandle(stringHandle(c.AsString)),
             };
         }
-        return new FunctionCode(source, code, offsets, constants);
+        return new FunctionCode(source, index, code, offsets, constants);
     }
 }

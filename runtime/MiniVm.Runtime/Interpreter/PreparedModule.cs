@@ -21,13 +21,17 @@ internal sealed class PreparedModule
             }
             return handle;
         }
-        Functions = image.Functions.Select(f => FunctionCode.Prepare(f, Intern)).ToArray();
-        TopLevel = FunctionCode.Prepare(image.TopLevel, Intern);
+        Functions = image.Functions.Select((f, i) => FunctionCode.Prepare(f, i, Intern)).ToArray();
+        TopLevel = FunctionCode.Prepare(image.TopLevel, Functions.Length, Intern);
+        AllCode = [.. Functions, TopLevel];
         PermanentStrings = strings.ToArray();
     }
 
     public ModuleImage Image { get; }
     public FunctionCode[] Functions { get; }
     public FunctionCode TopLevel { get; }
+
+    /// <summary>Every code block by its <see cref="FunctionCode.Index"/>: the functions, then the top level.</summary>
+    public FunctionCode[] AllCode { get; }
     public string[] PermanentStrings { get; }
 }
