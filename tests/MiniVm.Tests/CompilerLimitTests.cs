@@ -37,4 +37,20 @@ public sealed class CompilerLimitTests
         var outcome = ProgramRunner.Run(source.ToString(), "long.expr", new MiniVmOptions());
         Assert.Equal(("27000 3\n", "", 0), (outcome.Stdout, outcome.Stderr, outcome.ExitCode));
     }
+
+    [Fact]
+    public void FramesLargerThanAStackSegmentRun()
+    {
+        // 10,000 top-level block locals (larger than the first segment) and a function with
+        // 60,000 locals that recurses, so frames keep starting new segments.
+        var source = new StringBuilder("if true {\n");
+        for (int i = 0; i < 10_000; i++) source.Append("let t").Append(i).Append(" = ").Append(i).Append(";\n");
+        source.Append("print(t0 + t9999);\n}\nfn big(n) {\n");
+        for (int i = 0; i < 60_000; i++) source.Append("let v").Append(i).Append(" = n;\n");
+        source.Append("if n == 0 { return v59999; }\nreturn v0 + big(n - 1);\n}\nprint(big(5));\n");
+        var outcome = ProgramRunner.Run(source.ToString(), "frames.expr", new MiniVmOptions());
+        Assert.Equal(("9999\n15\n", "", 0), (outcome.Stdout, outcome.Stderr, outcome.ExitCode));
+        var instance = MiniVmModule.Compile(source.ToString(), "frames.expr").CreateInstance(new MiniVmOptions { Output = TextWriter.Null });
+        Assert.Equal(6, instance.Call("big", 3).AsInt);
+    }
 }

@@ -30,7 +30,8 @@ internal static class BytecodeInterpreter
         int entryDepth = entry == state.Module.TopLevel ? 0 : 1;
         if (entryDepth > state.MaxDepth)
             throw RuntimeError(state, entry, 0, 0, StackOverflowMessage(state));
-        var segment = state.Stack[0];
+        // The entry frame starts the first segment, which must hold it whole: the loop reads slots unchecked.
+        var segment = state.Stack.First(entry.FrameSize);
         args.CopyTo(segment);
         segment.AsSpan(args.Length, entry.LocalCount - args.Length).Clear();
         return Execute(state, entry, state.MaxDepth - entryDepth);

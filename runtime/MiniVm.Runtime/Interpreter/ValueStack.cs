@@ -19,6 +19,13 @@ internal sealed class ValueStack
 
     public int SegmentCount => _segments.Count;
 
+    /// <summary>The first segment, grown (while nothing lives in it) to hold at least <paramref name="slots"/>.</summary>
+    public Value[] First(int slots)
+    {
+        if (_segments[0].Length < slots) _segments[0] = GC.AllocateArray<Value>(Math.Max(SegmentSize, slots), pinned: true);
+        return _segments[0];
+    }
+
     /// <summary>The segment after <paramref name="segment"/>, with room for at least <paramref name="slots"/>.</summary>
     public Value[] Next(int segment, int slots)
     {
