@@ -1,0 +1,7 @@
+/* hello: prints one line -- measures start-up and shut-down only. */
+#include <stdio.h>
+
+int main(void) {
+    puts("hello");
+    return 0;
+}

@@ -1,0 +1,2 @@
+// hello: prints one line -- measures start-up and shut-down only.
+console.log("hello");
