@@ -120,22 +120,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
-                    {
-                        long x = a.Bits, y = b.Bits, r = unchecked(x + y);
-                        if (((x ^ r) & (y ^ r)) < 0) throw Error(state, ref pc, 0, ErrorMessages.IntegerOverflow);
-                        a = Value.Int(r);
-                    }
-                    else if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
-                    {
-                        a = Value.Float(a.AsFloat + b.AsFloat);
-                    }
-                    else
-                    {
-                        state.ActiveTop = SlotIndex(state, ref top);
-                        if ((error = Operations.Arithmetic(OpCode.BinaryAdd, ref a, b, state)) is not null)
-                            throw Error(state, ref pc, 0, error);
-                    }
+                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 0, ref top);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
@@ -145,20 +130,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
-                    {
-                        long x = a.Bits, y = b.Bits, r = unchecked(x - y);
-                        if (((x ^ y) & (x ^ r)) < 0) throw Error(state, ref pc, 0, ErrorMessages.IntegerOverflow);
-                        a = Value.Int(r);
-                    }
-                    else if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
-                    {
-                        a = Value.Float(a.AsFloat - b.AsFloat);
-                    }
-                    else if ((error = Operations.Arithmetic(OpCode.BinarySubtract, ref a, b, state)) is not null)
-                    {
-                        throw Error(state, ref pc, 0, error);
-                    }
+                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 0, ref top);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
@@ -168,35 +140,27 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
-                    {
-                        long high = Math.BigMul(a.Bits, b.Bits, out long low);
-                        if (high != low >> 63) throw Error(state, ref pc, 0, ErrorMessages.IntegerOverflow);
-                        a = Value.Int(low);
-                    }
-                    else if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
-                    {
-                        a = Value.Float(a.AsFloat * b.AsFloat);
-                    }
-                    else if ((error = Operations.Arithmetic(OpCode.BinaryMultiply, ref a, b, state)) is not null)
-                    {
-                        throw Error(state, ref pc, 0, error);
-                    }
+                    if (!FastMultiply(ref a, b)) SlowArithmetic(state, OpCode.BinaryMultiply, ref a, b, ref pc, 0, ref top);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case Op.BinaryDivide:
+                {
+                    ref Value a = ref Unsafe.Add(ref top, -2);
+                    ref Value b = ref Unsafe.Add(ref top, -1);
+                    if (!FastDivide(ref a, b)) SlowArithmetic(state, OpCode.BinaryDivide, ref a, b, ref pc, 0, ref top);
+                    top = ref b;
+                    pc = ref Unsafe.Add(ref pc, 1);
+                    continue;
+                }
+
                 case Op.BinaryModulo:
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
-                    // Ints with a divisor other than 0 and -1 cannot fail; the rest is the general path.
-                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int && (ulong)(b.Bits + 1) > 1)
-                        a = Value.Int(pc.Op == Op.BinaryDivide ? a.Bits / b.Bits : a.Bits % b.Bits);
-                    else if ((error = Operations.Arithmetic(pc.Op == Op.BinaryDivide ? OpCode.BinaryDivide : OpCode.BinaryModulo, ref a, b, state)) is not null)
-                        throw Error(state, ref pc, 0, error);
+                    if (!FastModulo(ref a, b)) SlowArithmetic(state, OpCode.BinaryModulo, ref a, b, ref pc, 0, ref top);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
@@ -218,10 +182,9 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
-                        a = Value.Bool(CompareInts((CompareKind)pc.Arg, a.Bits, b.Bits));
-                    else if ((error = Operations.Compare((CompareKind)pc.Arg, ref a, b, state.Strings)) is not null)
-                        throw Error(state, ref pc, 0, error);
+                    var kind = (CompareKind)pc.Arg;
+                    if (!FastCompare(kind, a, b, out bool result)) result = SlowCompare(state, kind, a, b, ref pc, 0);
+                    a = Value.Bool(result);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
@@ -380,29 +343,97 @@ internal static class BytecodeInterpreter
                 }
 
                 case Op.LoadFastConstAdd:
-                case Op.LoadFastConstSubtract:
                 {
-                    ref Value a = ref Unsafe.Add(ref frame, pc.Arg);
-                    ref Value b = ref Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    bool add = pc.Op == Op.LoadFastConstAdd;
-                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
-                    {
-                        long x = a.Bits, y = b.Bits, r = add ? unchecked(x + y) : unchecked(x - y);
-                        bool overflow = add ? ((x ^ r) & (y ^ r)) < 0 : ((x ^ y) & (x ^ r)) < 0;
-                        if (overflow) throw Error(state, ref pc, 2, ErrorMessages.IntegerOverflow);
-                        top = Value.Int(r);
-                    }
-                    else
-                    {
-                        // Both operands are held by a local and a constant, so a collection cannot lose them.
-                        state.ActiveTop = SlotIndex(state, ref top);
-                        Value result = a;
-                        if ((error = Operations.Arithmetic(add ? OpCode.BinaryAdd : OpCode.BinarySubtract, ref result, b, state)) is not null)
-                            throw Error(state, ref pc, 2, error);
-                        top = result;
-                    }
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    // Both operands are held by a local and a constant, so a collection cannot lose them.
+                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 2, ref top);
+                    top = a;
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 3);
+                    continue;
+                }
+
+                case Op.LoadFastConstSubtract:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 2, ref top);
+                    top = a;
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 3);
+                    continue;
+                }
+
+                case Op.LoadFastAdd:
+                {
+                    ref Value a = ref Unsafe.Add(ref top, -1);
+                    Value b = Unsafe.Add(ref frame, pc.Arg);
+                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 1, ref top);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+                }
+
+                case Op.LoadFastSubtract:
+                {
+                    ref Value a = ref Unsafe.Add(ref top, -1);
+                    Value b = Unsafe.Add(ref frame, pc.Arg);
+                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 1, ref top);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+                }
+
+                case Op.LoadFastMultiply:
+                {
+                    ref Value a = ref Unsafe.Add(ref top, -1);
+                    Value b = Unsafe.Add(ref frame, pc.Arg);
+                    if (!FastMultiply(ref a, b)) SlowArithmetic(state, OpCode.BinaryMultiply, ref a, b, ref pc, 1, ref top);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+                }
+
+                case Op.LoadConstAdd:
+                {
+                    ref Value a = ref Unsafe.Add(ref top, -1);
+                    Value b = Unsafe.Add(ref consts, pc.Arg);
+                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 1, ref top);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+                }
+
+                case Op.LoadConstSubtract:
+                {
+                    ref Value a = ref Unsafe.Add(ref top, -1);
+                    Value b = Unsafe.Add(ref consts, pc.Arg);
+                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 1, ref top);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+                }
+
+                case Op.LoadConstMultiply:
+                {
+                    ref Value a = ref Unsafe.Add(ref top, -1);
+                    Value b = Unsafe.Add(ref consts, pc.Arg);
+                    if (!FastMultiply(ref a, b)) SlowArithmetic(state, OpCode.BinaryMultiply, ref a, b, ref pc, 1, ref top);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+                }
+
+                case Op.LoadConstDivide:
+                {
+                    ref Value a = ref Unsafe.Add(ref top, -1);
+                    Value b = Unsafe.Add(ref consts, pc.Arg);
+                    if (!FastDivide(ref a, b)) SlowArithmetic(state, OpCode.BinaryDivide, ref a, b, ref pc, 1, ref top);
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    continue;
+                }
+
+                case Op.LoadConstModulo:
+                {
+                    ref Value a = ref Unsafe.Add(ref top, -1);
+                    Value b = Unsafe.Add(ref consts, pc.Arg);
+                    if (!FastModulo(ref a, b)) SlowArithmetic(state, OpCode.BinaryModulo, ref a, b, ref pc, 1, ref top);
+                    pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
 
@@ -410,14 +441,9 @@ internal static class BytecodeInterpreter
                 case Op.CompareJumpIfTrue:
                 {
                     Value a = Unsafe.Add(ref top, -2);
-                    ref Value b = ref Unsafe.Add(ref top, -1);
-                    bool result;
-                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
-                        result = CompareInts((CompareKind)pc.Arg, a.Bits, b.Bits);
-                    else if ((error = Operations.Compare((CompareKind)pc.Arg, ref a, b, state.Strings)) is not null)
-                        throw Error(state, ref pc, 0, error);
-                    else
-                        result = a.AsBool;
+                    Value b = Unsafe.Add(ref top, -1);
+                    var kind = (CompareKind)pc.Arg;
+                    if (!FastCompare(kind, a, b, out bool result)) result = SlowCompare(state, kind, a, b, ref pc, 0);
                     top = ref Unsafe.Add(ref top, -2);
                     bool jumpWhen = pc.Op == Op.CompareJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, 1);
@@ -429,15 +455,9 @@ internal static class BytecodeInterpreter
                 case Op.LoadFastConstCompareJumpIfTrue:
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
-                    ref Value b = ref Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
                     var kind = (CompareKind)Unsafe.Add(ref pc, 2).Arg;
-                    bool result;
-                    if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
-                        result = CompareInts(kind, a.Bits, b.Bits);
-                    else if ((error = Operations.Compare(kind, ref a, b, state.Strings)) is not null)
-                        throw Error(state, ref pc, 2, error);
-                    else
-                        result = a.AsBool;
+                    if (!FastCompare(kind, a, b, out bool result)) result = SlowCompare(state, kind, a, b, ref pc, 2);
                     bool jumpWhen = pc.Op == Op.LoadFastConstCompareJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, 3);
                     pc = ref Unsafe.Add(ref pc, result == jumpWhen ? pc.Arg : 1);
@@ -452,16 +472,145 @@ internal static class BytecodeInterpreter
         }
     }
 
+    // ---- Fast paths: int and float operands, inline. They return false for anything else, and
+    // for an int result that overflows; the slow path (Operations) then computes the result or the
+    // error, so the fast paths never decide an error themselves. ----
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool CompareInts(CompareKind kind, long x, long y) => kind switch
+    private static bool FastAdd(ref Value a, Value b)
     {
-        CompareKind.Less => x < y,
-        CompareKind.LessEqual => x <= y,
-        CompareKind.Equal => x == y,
-        CompareKind.NotEqual => x != y,
-        CompareKind.Greater => x > y,
-        _ => x >= y,
-    };
+        if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
+        {
+            long x = a.Bits, y = b.Bits, r = unchecked(x + y);
+            if (((x ^ r) & (y ^ r)) < 0) return false;
+            a = Value.Int(r);
+            return true;
+        }
+        if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
+        {
+            a = Value.Float(a.AsFloat + b.AsFloat);
+            return true;
+        }
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FastSubtract(ref Value a, Value b)
+    {
+        if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
+        {
+            long x = a.Bits, y = b.Bits, r = unchecked(x - y);
+            if (((x ^ y) & (x ^ r)) < 0) return false;
+            a = Value.Int(r);
+            return true;
+        }
+        if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
+        {
+            a = Value.Float(a.AsFloat - b.AsFloat);
+            return true;
+        }
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FastMultiply(ref Value a, Value b)
+    {
+        if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
+        {
+            long high = Math.BigMul(a.Bits, b.Bits, out long low);
+            if (high != low >> 63) return false;
+            a = Value.Int(low);
+            return true;
+        }
+        if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
+        {
+            a = Value.Float(a.AsFloat * b.AsFloat);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Ints with a divisor other than 0 and -1 cannot fail; floats follow IEEE.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FastDivide(ref Value a, Value b)
+    {
+        if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int && (ulong)(b.Bits + 1) > 1)
+        {
+            a = Value.Int(a.Bits / b.Bits);
+            return true;
+        }
+        if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
+        {
+            a = Value.Float(a.AsFloat / b.AsFloat);
+            return true;
+        }
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FastModulo(ref Value a, Value b)
+    {
+        if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int && (ulong)(b.Bits + 1) > 1)
+        {
+            a = Value.Int(a.Bits % b.Bits);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Two ints, or two floats (IEEE: any comparison with NaN is false except !=).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FastCompare(CompareKind kind, Value a, Value b, out bool result)
+    {
+        if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
+        {
+            long x = a.Bits, y = b.Bits;
+            result = kind switch
+            {
+                CompareKind.Less => x < y,
+                CompareKind.LessEqual => x <= y,
+                CompareKind.Equal => x == y,
+                CompareKind.NotEqual => x != y,
+                CompareKind.Greater => x > y,
+                _ => x >= y,
+            };
+            return true;
+        }
+        if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
+        {
+            double x = a.AsFloat, y = b.AsFloat;
+            result = kind switch
+            {
+                CompareKind.Less => x < y,
+                CompareKind.LessEqual => x <= y,
+                CompareKind.Equal => x == y,
+                CompareKind.NotEqual => x != y,
+                CompareKind.Greater => x > y,
+                _ => x >= y,
+            };
+            return true;
+        }
+        result = false;
+        return false;
+    }
+
+    /// <summary>The general arithmetic of <see cref="Operations"/>; raises its error at the instruction
+    /// <paramref name="offset"/> after <paramref name="pc"/>. Every live value is below <paramref name="top"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SlowArithmetic(ExecutionState state, OpCode op, ref Value a, Value b, ref Instr pc, int offset, ref Value top)
+    {
+        state.ActiveTop = SlotIndex(state, ref top);
+        string? error = Operations.Arithmetic(op, ref a, b, state);
+        if (error is not null) throw Error(state, ref pc, offset, error);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool SlowCompare(ExecutionState state, CompareKind kind, Value a, Value b, ref Instr pc, int offset)
+    {
+        string? error = Operations.Compare(kind, ref a, b, state.Strings);
+        if (error is not null) throw Error(state, ref pc, offset, error);
+        return a.AsBool;
+    }
 
     /// <summary>The index of <paramref name="slot"/> in the active stack segment.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

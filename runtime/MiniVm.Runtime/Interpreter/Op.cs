@@ -60,6 +60,22 @@ internal enum Op : byte
     StoreFastLoadFast,
     /// <summary>LOAD_GLOBAL g; LOAD_CONST c.</summary>
     LoadGlobalLoadConst,
+    /// <summary>LOAD_FAST b; BINARY_ADD: the right operand is a local.</summary>
+    LoadFastAdd,
+    /// <summary>LOAD_FAST b; BINARY_SUBTRACT.</summary>
+    LoadFastSubtract,
+    /// <summary>LOAD_FAST b; BINARY_MULTIPLY.</summary>
+    LoadFastMultiply,
+    /// <summary>LOAD_CONST c; BINARY_ADD: the right operand is a constant.</summary>
+    LoadConstAdd,
+    /// <summary>LOAD_CONST c; BINARY_SUBTRACT.</summary>
+    LoadConstSubtract,
+    /// <summary>LOAD_CONST c; BINARY_MULTIPLY.</summary>
+    LoadConstMultiply,
+    /// <summary>LOAD_CONST c; BINARY_DIVIDE.</summary>
+    LoadConstDivide,
+    /// <summary>LOAD_CONST c; BINARY_MODULO.</summary>
+    LoadConstModulo,
 }
 
 internal static class OpDecoding
@@ -116,6 +132,17 @@ internal static class Specializer
                 (Op.LoadFast, Op.LoadConst, Op.CompareOp, Op.PopJumpIfTrue) => Op.LoadFastConstCompareJumpIfTrue,
                 (Op.LoadFast, Op.LoadConst, Op.BinaryAdd, _) => Op.LoadFastConstAdd,
                 (Op.LoadFast, Op.LoadConst, Op.BinarySubtract, _) => Op.LoadFastConstSubtract,
+                (Op.LoadFast, Op.BinaryAdd, _, _) => Op.LoadFastAdd,
+                (Op.LoadFast, Op.BinarySubtract, _, _) => Op.LoadFastSubtract,
+                (Op.LoadFast, Op.BinaryMultiply, _, _) => Op.LoadFastMultiply,
+                (Op.LoadConst, Op.BinaryAdd, _, _) => Op.LoadConstAdd,
+                (Op.LoadConst, Op.BinarySubtract, _, _) => Op.LoadConstSubtract,
+                (Op.LoadConst, Op.BinaryMultiply, _, _) => Op.LoadConstMultiply,
+                (Op.LoadConst, Op.BinaryDivide, _, _) => Op.LoadConstDivide,
+                (Op.LoadConst, Op.BinaryModulo, _, _) => Op.LoadConstModulo,
+                // A load followed by a load-and-operate pair is left alone, so that the pair fuses.
+                (Op.LoadFast or Op.LoadGlobal, Op.LoadFast or Op.LoadConst, Op.BinaryAdd or Op.BinarySubtract or Op.BinaryMultiply
+                    or Op.BinaryDivide or Op.BinaryModulo, _) => null,
                 (Op.LoadFast, Op.LoadConst, _, _) => Op.LoadFastLoadConst,
                 (Op.LoadFast, Op.LoadFast, _, _) => Op.LoadFastLoadFast,
                 (Op.StoreFast, Op.LoadFast, _, _) => Op.StoreFastLoadFast,
