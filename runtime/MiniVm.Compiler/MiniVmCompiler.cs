@@ -14,7 +14,7 @@ public sealed class CompileResult(ModuleImage? module, IReadOnlyList<Diagnostic>
     /// <summary>The compiled module; null when any error was reported.</summary>
     public ModuleImage? Module { get; } = module;
 
-    /// <summary>Every diagnostic, in source order within each stage.</summary>
+    /// <summary>Every diagnostic, in source order.</summary>
     public IReadOnlyList<Diagnostic> Diagnostics { get; } = diagnostics;
 
     public bool Success => Module is not null;
@@ -45,19 +45,24 @@ public static class MiniVmCompiler
             var tokens = Lexer.Tokenize(source, diagnostics);
             var syntax = Parser.Parse(tokens, diagnostics);
             var resolved = Resolver.Resolve(syntax, diagnostics);
-            if (diagnostics.HasErrors) return new CompileResult(null, diagnostics.Items);
+            if (diagnostics.HasErrors) return new CompileResult(null, InSourceOrder(diagnostics));
             var module = CodeGenerator.Generate(syntax, resolved, sourceName.Replace('\\', '/'));
             CheckFormatLimits(module, syntax, diagnostics);
-            return new CompileResult(diagnostics.HasErrors ? null : module, diagnostics.Items);
+            return new CompileResult(diagnostics.HasErrors ? null : module, InSourceOrder(diagnostics));
         }
         catch (InsufficientExecutionStackException)
         {
             // Only reachable on a host thread with an unusually small stack: the parser's own
             // nesting limits keep ordinary threads far from the end.
             diagnostics.Error(new Source.Position(1, 1), DiagnosticCode.NestedTooDeeply, "the program is nested too deeply to compile on this thread's stack");
-            return new CompileResult(null, diagnostics.Items);
+            return new CompileResult(null, InSourceOrder(diagnostics));
         }
     }
+
+    /// <summary>The stages find errors in their own order (tokens, syntax, names); users read them
+    /// by position. The sort is stable, so two errors at one position keep the order they were found in.</summary>
+    private static IReadOnlyList<Diagnostic> InSourceOrder(DiagnosticBag diagnostics) =>
+        diagnostics.Items.OrderBy(d => d.Line).ThenBy(d => d.Column).ToArray();
 
     /// <summary>
     /// What the verifier would refuse must be a diagnostic here, not a file that fails to load:
@@ -65,7 +70,7 @@ public static class MiniVmCompiler
     /// </summary>
     private static void CheckFormatLimits(ModuleImage module, ProgramSyntax syntax, DiagnosticBag diagnostics)
     {
-        var positions = syntax.Functions.GroupBy(f => f.Name).ToDictionary(g => g.Key, g => g.First().At);
+        var positions = syntax.Functions.GroupBy(f => f.Name).ToDictionary(g => g.Key, g => g.First().NameAt);
         foreach (var code in module.AllCode())
         {
             var at = code == module.TopLevel ? new Source.Position(1, 1) : positions[code.Name];

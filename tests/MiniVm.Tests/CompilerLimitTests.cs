@@ -11,7 +11,7 @@ public sealed class CompilerLimitTests
     {
         string parameters = string.Join(", ", Enumerable.Range(0, 256).Select(i => $"p{i}"));
         var result = MiniVmCompiler.Compile($"fn wide({parameters}) {{ return p0; }}\n", "wide.expr");
-        Assert.Equal("wide.expr(1,1): error MVM4001: function 'wide' has 256 parameters; the limit is 255", Assert.Single(result.Diagnostics).ToString());
+        Assert.Equal("wide.expr(1,4): error MVM4001: function 'wide' has 256 parameters; the limit is 255", Assert.Single(result.Diagnostics).ToString());
     }
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class CompilerLimitTests
         for (int i = 0; i < 70_000; i++) source.Append("let v").Append(i).Append(" = 1;\n");
         source.Append("}\n");
         var result = MiniVmCompiler.Compile(source.ToString(), "big.expr");
-        Assert.Equal("big.expr(1,1): error MVM4001: function 'big' has 70000 local variables; the limit is 65535", Assert.Single(result.Diagnostics).ToString());
+        Assert.Equal("big.expr(1,4): error MVM4001: function 'big' has 70000 local variables; the limit is 65535", Assert.Single(result.Diagnostics).ToString());
     }
 
     [Fact]

@@ -48,7 +48,7 @@ internal sealed class Resolver
         {
             if (_functions.ContainsKey(function.Name))
             {
-                _diagnostics.Error(function.At, DiagnosticCode.DuplicateFunction, $"function '{function.Name}' is already declared");
+                _diagnostics.Error(function.NameAt, DiagnosticCode.DuplicateFunction, $"function '{function.Name}' is already declared");
                 continue;
             }
             var symbol = new FunctionSymbol(function.Name, functionSymbols.Count, function.Parameters.Count);

@@ -15,7 +15,8 @@ namespace MiniVm.Compiler.Syntax;
 /// </summary>
 internal sealed class Parser
 {
-    /// <summary>Parentheses, unary operators and blocks nested inside each other.</summary>
+    /// <summary>Blocks (and else-if links) nested inside each other; and, separately, parentheses,
+    /// call argument lists, unary minus and not nested inside each other within one expression.</summary>
     public const int MaxNesting = 256;
 
     /// <summary>The depth of an expression tree, e.g. the terms of one long <c>a + b + ...</c> chain.</summary>
@@ -24,7 +25,8 @@ internal sealed class Parser
     private readonly List<Token> _tokens;
     private readonly DiagnosticBag _diagnostics;
     private int _current;
-    private int _nesting;
+    private int _blockNesting;
+    private int _expressionNesting;
     private bool _reportedTooDeep;
 
     /// <summary>Thrown to unwind to the nearest statement boundary after a syntax error was reported.</summary>
@@ -101,7 +103,7 @@ internal sealed class Parser
             switch (Current.Kind)
             {
                 case TokenKind.RightBrace:
-                    if (_nesting == 0) Advance(); // a stray '}' at top level: skip it
+                    if (_blockNesting == 0) Advance(); // a stray '}' at top level: skip it
                     return;
                 case TokenKind.Fn or TokenKind.Let or TokenKind.If or TokenKind.While
                     or TokenKind.Return or TokenKind.Break or TokenKind.Continue:
@@ -115,6 +117,7 @@ internal sealed class Parser
     {
         var fnToken = Advance();
         var name = Expect(TokenKind.Identifier, "after 'fn'");
+        var nameAt = name.Start;
         Expect(TokenKind.LeftParen, $"after the function name '{name.Text}'");
         var parameters = new List<string>();
         var positions = new List<Position>();
@@ -130,13 +133,13 @@ internal sealed class Parser
         }
         Expect(TokenKind.RightParen, "after the parameters");
         var body = ParseBlock("before the function body");
-        return new FunctionDecl(fnToken.Start, name.Text, parameters, positions, body);
+        return new FunctionDecl(fnToken.Start, name.Text, nameAt, parameters, positions, body);
     }
 
     private BlockStmt ParseBlock(string context)
     {
         var open = Expect(TokenKind.LeftBrace, context);
-        EnterNesting(open.Start);
+        EnterBlock(open.Start);
         try
         {
             var statements = new List<Stmt>();
@@ -162,7 +165,7 @@ internal sealed class Parser
         }
         finally
         {
-            _nesting--;
+            _blockNesting--;
         }
     }
 
@@ -237,14 +240,14 @@ internal sealed class Parser
             if (Check(TokenKind.If))
             {
                 // else-if chains nest one level per link: bound them like any nesting.
-                EnterNesting(Current.Start);
+                EnterBlock(Current.Start);
                 try
                 {
                     otherwise = ParseIf();
                 }
                 finally
                 {
-                    _nesting--;
+                    _blockNesting--;
                 }
             }
             else
@@ -255,44 +258,52 @@ internal sealed class Parser
         return new IfStmt(ifToken.Start, condition, then, otherwise);
     }
 
-    private void EnterNesting(Position at)
+    private void EnterBlock(Position at)
     {
-        _nesting++;
-        if (_nesting > MaxNesting || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        if (++_blockNesting > MaxNesting || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            _nesting--;
-            TooDeep(at);
+            _blockNesting--;
+            TooDeep(at, $"more than {MaxNesting} nested blocks");
         }
     }
 
-    private void TooDeep(Position at)
+    private void TooDeep(Position at, string what)
     {
         if (!_reportedTooDeep)
         {
             _reportedTooDeep = true;
-            _diagnostics.Error(at, DiagnosticCode.NestedTooDeeply, $"the program is nested too deeply (more than {MaxNesting} levels of parentheses, operators or blocks, or an expression more than {MaxHeight} levels deep)");
+            _diagnostics.Error(at, DiagnosticCode.NestedTooDeeply, $"the program is nested too deeply: {what}");
         }
         // Abandon the rest of the file: after nesting this deep, recovery would only report noise.
         _current = _tokens.Count - 1;
         throw new SyntaxError();
     }
 
-    private Expr ParseExpression()
+    /// <summary>A whole expression. Statement-level expressions do not count as nesting; the
+    /// constructs that nest (parentheses, a call's argument list, unary minus, not) count themselves.</summary>
+    private Expr ParseExpression() => ParseOr();
+
+    /// <summary>Parses <paramref name="parse"/> one expression nesting level deeper, opened at <paramref name="at"/>.</summary>
+    private T Nested<T>(Position at, Func<T> parse)
     {
-        EnterNesting(Current.Start);
+        if (++_expressionNesting > MaxNesting || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            _expressionNesting--;
+            TooDeep(at, $"more than {MaxNesting} nested parentheses, calls or unary operators");
+        }
         try
         {
-            return ParseOr();
+            return parse();
         }
         finally
         {
-            _nesting--;
+            _expressionNesting--;
         }
     }
 
     private T Bounded<T>(T node) where T : Expr
     {
-        if (node.Height > MaxHeight) TooDeep(node.At);
+        if (node.Height > MaxHeight) TooDeep(node.At, $"an expression more than {MaxHeight} levels deep");
         return node;
     }
 
@@ -326,16 +337,8 @@ internal sealed class Parser
     {
         if (!Check(TokenKind.Not)) return ParseComparison();
         var op = Advance();
-        EnterNesting(op.Start);
-        try
-        {
-            var operand = ParseNot();
-            return Bounded(new UnaryExpr(op.Start, UnaryOperator.Not, operand) { Height = operand.Height + 1 });
-        }
-        finally
-        {
-            _nesting--;
-        }
+        var operand = Nested(op.Start, ParseNot);
+        return Bounded(new UnaryExpr(op.Start, UnaryOperator.Not, operand) { Height = operand.Height + 1 });
     }
 
     private Expr ParseComparison()
@@ -394,16 +397,8 @@ internal sealed class Parser
     {
         if (!Check(TokenKind.Minus)) return ParsePostfix();
         var op = Advance();
-        EnterNesting(op.Start);
-        try
-        {
-            var operand = ParseUnary();
-            return Bounded(new UnaryExpr(op.Start, UnaryOperator.Negate, operand) { Height = operand.Height + 1 });
-        }
-        finally
-        {
-            _nesting--;
-        }
+        var operand = Nested(op.Start, ParseUnary);
+        return Bounded(new UnaryExpr(op.Start, UnaryOperator.Negate, operand) { Height = operand.Height + 1 });
     }
 
     private Expr ParsePostfix()
@@ -411,18 +406,23 @@ internal sealed class Parser
         if (Check(TokenKind.Identifier) && PeekToken(1).Kind == TokenKind.LeftParen)
         {
             var name = Advance();
-            Advance();
+            var open = Advance();
             var arguments = new List<Expr>();
             int height = 1;
             if (!Check(TokenKind.RightParen))
             {
-                do
+                // A call's argument list nests like parentheses.
+                Nested(open.Start, () =>
                 {
-                    var argument = ParseExpression();
-                    arguments.Add(argument);
-                    height = Math.Max(height, argument.Height + 1);
-                }
-                while (Match(TokenKind.Comma));
+                    do
+                    {
+                        var argument = ParseExpression();
+                        arguments.Add(argument);
+                        height = Math.Max(height, argument.Height + 1);
+                    }
+                    while (Match(TokenKind.Comma));
+                    return 0;
+                });
             }
             Expect(TokenKind.RightParen, $"to close the call of '{name.Text}'");
             return Bounded(new CallExpr(name.Start, name.Text, arguments) { Height = height });
@@ -458,8 +458,8 @@ internal sealed class Parser
                 return new NameExpr(token.Start, token.Text);
             case TokenKind.LeftParen:
             {
-                Advance();
-                var inner = ParseExpression();
+                var open = Advance();
+                var inner = Nested(open.Start, ParseExpression);
                 Expect(TokenKind.RightParen, "to close the parenthesis");
                 return inner;
             }

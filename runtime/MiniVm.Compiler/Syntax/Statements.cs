@@ -62,10 +62,11 @@ public sealed class BlockStmt(Position at, IReadOnlyList<Stmt> statements) : Stm
 }
 
 /// <summary>A top-level <c>fn</c>. Functions are hoisted: the resolver declares them all first.</summary>
-public sealed class FunctionDecl(Position at, string name, IReadOnlyList<string> parameters, IReadOnlyList<Position> parameterPositions, BlockStmt body)
+public sealed class FunctionDecl(Position at, string name, Position nameAt, IReadOnlyList<string> parameters, IReadOnlyList<Position> parameterPositions, BlockStmt body)
 {
     public Position At { get; } = at;
     public string Name { get; } = name;
+    public Position NameAt { get; } = nameAt;
     public IReadOnlyList<string> Parameters { get; } = parameters;
     public IReadOnlyList<Position> ParameterPositions { get; } = parameterPositions;
     public BlockStmt Body { get; } = body;
