@@ -14,13 +14,18 @@ public sealed class ProgramCorpusTests
         ("interpreter", () => new MiniVmOptions { Tier = MiniVmTier.Interpreter }),
     ];
 
+    /// <summary>Tiers plus variants that must not change behaviour: the interpreter without its superinstructions.</summary>
+    public static IEnumerable<string> Modes => Tiers.Select(t => t.Name).Append(PlainInterpreter);
+
+    private const string PlainInterpreter = "interpreter-without-superinstructions";
+
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
         foreach (string file in Directory.EnumerateFiles(TestPaths.Programs, "*.expr", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             string relative = Path.GetRelativePath(TestPaths.Programs, file).Replace('\\', '/');
-            foreach (var (tier, _) in Tiers) data.Add(relative, tier);
+            foreach (string mode in Modes) data.Add(relative, mode);
         }
         return data;
     }
@@ -34,8 +39,8 @@ public sealed class ProgramCorpusTests
         string expectedErr = ReadOptional(Path.ChangeExtension(path, ".err"));
         int expectedExit = expectedErr.Length == 0 ? 0 : expectedErr.StartsWith("error: ", StringComparison.Ordinal) ? 1 : 2;
 
-        var options = Tiers.Single(t => t.Name == tier).Options();
-        var outcome = ProgramRunner.Run(File.ReadAllText(path), Path.GetFileName(path), options);
+        var options = tier == PlainInterpreter ? new MiniVmOptions { Tier = MiniVmTier.Interpreter } : Tiers.Single(t => t.Name == tier).Options();
+        var outcome = ProgramRunner.Run(File.ReadAllText(path), Path.GetFileName(path), options, specialize: tier != PlainInterpreter);
 
         Assert.Equal(expectedOut, outcome.Stdout);
         Assert.Equal(expectedErr, outcome.Stderr);

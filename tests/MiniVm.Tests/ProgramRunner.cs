@@ -12,12 +12,14 @@ internal sealed record ProgramOutcome(string Stdout, string Stderr, int ExitCode
 /// </summary>
 internal static class ProgramRunner
 {
-    public static ProgramOutcome Run(string source, string sourceName, MiniVmOptions options)
+    /// <param name="specialize">False runs the interpreter without its superinstructions.</param>
+    public static ProgramOutcome Run(string source, string sourceName, MiniVmOptions options, bool specialize = true)
     {
         var compiled = MiniVmCompiler.Compile(source, sourceName);
         if (compiled.Module is null)
             return new ProgramOutcome("", string.Concat(compiled.Diagnostics.Select(d => d + "\n")), 2);
-        var module = MiniVmModule.Load(compiled.ToBytes(), sourceName.Replace(".expr", ".txtc", StringComparison.Ordinal));
+        string fileName = sourceName.Replace(".expr", ".txtc", StringComparison.Ordinal);
+        var module = specialize ? MiniVmModule.Load(compiled.ToBytes(), fileName) : MiniVmModule.LoadUnspecialized(compiled.ToBytes(), fileName);
         var stdout = new StringWriter { NewLine = "\n" };
         options.Output = stdout;
         try

@@ -18,10 +18,19 @@ public sealed class MiniVmModule
     /// <summary>Largest file the loader reads (bytes).</summary>
     public const int MaxFileSize = 256 * 1024 * 1024;
 
-    private MiniVmModule(ModuleImage image)
+    private MiniVmModule(ModuleImage image, bool specialize = true)
     {
         Image = image;
-        Prepared = new PreparedModule(image);
+        Prepared = new PreparedModule(image, specialize);
+    }
+
+    /// <summary>For tests: loads without the interpreter's superinstructions, to check that they
+    /// change nothing but speed.</summary>
+    internal static MiniVmModule LoadUnspecialized(byte[] bytes, string name)
+    {
+        var image = TxtcReader.Read(bytes, name);
+        Verifier.Verify(image, name);
+        return new MiniVmModule(image, specialize: false);
     }
 
     internal ModuleImage Image { get; }

@@ -242,7 +242,7 @@ internal static class BytecodeInterpreter
                     ref CallFrame saved = ref state.Frames[frameCount];
                     state.FrameCount = frameCount + 1;
                     saved.Function = state.Function;
-                    saved.ResumeAt = InstructionIndex(state.Code[state.Function], ref pc) + 1;
+                    saved.ResumeAt = pc.Index + 1;
                     saved.FrameBase = SlotIndex(state, ref frame);
                     saved.StackTop = SlotIndex(state, ref args);
                     saved.Segment = state.ActiveSegment;
@@ -464,6 +464,107 @@ internal static class BytecodeInterpreter
                     continue;
                 }
 
+                case Op.LocalLocalAddStore:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 2, ref top);
+                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    pc = ref Unsafe.Add(ref pc, 4);
+                    continue;
+                }
+
+                case Op.LocalLocalSubtractStore:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 2, ref top);
+                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    pc = ref Unsafe.Add(ref pc, 4);
+                    continue;
+                }
+
+                case Op.LocalLocalMultiplyStore:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastMultiply(ref a, b)) SlowArithmetic(state, OpCode.BinaryMultiply, ref a, b, ref pc, 2, ref top);
+                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    pc = ref Unsafe.Add(ref pc, 4);
+                    continue;
+                }
+
+                case Op.LocalConstAddStore:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 2, ref top);
+                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    pc = ref Unsafe.Add(ref pc, 4);
+                    continue;
+                }
+
+                case Op.LocalConstSubtractStore:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 2, ref top);
+                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    pc = ref Unsafe.Add(ref pc, 4);
+                    continue;
+                }
+
+                case Op.LocalConstMultiplyStore:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastMultiply(ref a, b)) SlowArithmetic(state, OpCode.BinaryMultiply, ref a, b, ref pc, 2, ref top);
+                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    pc = ref Unsafe.Add(ref pc, 4);
+                    continue;
+                }
+
+                case Op.LocalConstDivideStore:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastDivide(ref a, b)) SlowArithmetic(state, OpCode.BinaryDivide, ref a, b, ref pc, 2, ref top);
+                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    pc = ref Unsafe.Add(ref pc, 4);
+                    continue;
+                }
+
+                case Op.LocalConstModuloStore:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastModulo(ref a, b)) SlowArithmetic(state, OpCode.BinaryModulo, ref a, b, ref pc, 2, ref top);
+                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    pc = ref Unsafe.Add(ref pc, 4);
+                    continue;
+                }
+
+                case Op.LoadConstCompareJumpIfFalse:
+                case Op.LoadConstCompareJumpIfTrue:
+                {
+                    Value a = Unsafe.Add(ref top, -1);
+                    Value b = Unsafe.Add(ref consts, pc.Arg);
+                    var kind = (CompareKind)Unsafe.Add(ref pc, 1).Arg;
+                    if (!FastCompare(kind, a, b, out bool result)) result = SlowCompare(state, kind, a, b, ref pc, 1);
+                    top = ref Unsafe.Add(ref top, -1);
+                    bool jumpWhen = pc.Op == Op.LoadConstCompareJumpIfTrue;
+                    pc = ref Unsafe.Add(ref pc, 2);
+                    pc = ref Unsafe.Add(ref pc, result == jumpWhen ? pc.Arg : 1);
+                    continue;
+                }
+
+                case Op.LoadFastReturn:
+                    // Push the local and take the RETURN_VALUE that follows.
+                    top = Unsafe.Add(ref frame, pc.Arg);
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 1);
+                    goto case Op.ReturnValue;
+
                 default:
                     // Unreachable for verified code: the verifier admits only opcodes of the table,
                     // and a test checks this switch handles every one of them.
@@ -617,11 +718,6 @@ internal static class BytecodeInterpreter
     private static int SlotIndex(ExecutionState state, ref Value slot) =>
         (int)((nuint)Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(state.Segment), ref slot) / (nuint)Unsafe.SizeOf<Value>());
 
-    /// <summary>The index of the instruction <paramref name="pc"/> points at in <paramref name="fn"/>'s code.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int InstructionIndex(FunctionCode fn, ref Instr pc) =>
-        (int)((nuint)Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(fn.Code), ref pc) / (nuint)Unsafe.SizeOf<Instr>());
-
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static CallFrame[] GrowFrames(CallFrame[] frames)
     {
@@ -648,7 +744,7 @@ internal static class BytecodeInterpreter
     /// <paramref name="pc"/> (the failing part of a superinstruction), with every active frame's trace.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static MiniVmRuntimeException Error(ExecutionState state, ref Instr pc, int offset, string message) =>
-        RuntimeError(state, state.Code[state.Function], InstructionIndex(state.Code[state.Function], ref pc) + offset, state.FrameCount, message);
+        RuntimeError(state, state.Code[state.Function], pc.Index + offset, state.FrameCount, message);
 
     private static MiniVmRuntimeException RuntimeError(ExecutionState state, FunctionCode fn, int ip, int frameCount, string message)
     {

@@ -41,7 +41,7 @@ internal sealed class FunctionCode
     public int LineAt(int instructionIndex) => Source.LineAt(Offsets[instructionIndex]);
 
     /// <summary>Prepares verified code. <paramref name="stringHandle"/> interns a string constant.</summary>
-    public static FunctionCode Prepare(CodeObject source, int index, Func<string, int> stringHandle)
+    public static FunctionCode Prepare(CodeObject source, int index, Func<string, int> stringHandle, bool specialize)
     {
         var decoded = Instruction.DecodeAll(source.Code).ToList();
         var indexOf = new Dictionary<int, int>(decoded.Count);
@@ -58,9 +58,9 @@ internal sealed class FunctionCode
             int arg = instruction.Info.Flow is FlowKind.Jump or FlowKind.ConditionalJump
                 ? indexOf[instruction.JumpTarget] - i
                 : instruction.Arg;
-            code[i] = new Instr(OpDecoding.Decode(instruction.Info.Code), arg);
+            code[i] = new Instr(OpDecoding.Decode(instruction.Info.Code), arg, i);
         }
-        Specializer.Apply(code);
+        if (specialize) Specializer.Apply(code);
 
         var constants = new Value[source.Constants.Length];
         for (int i = 0; i < constants.Length; i++)

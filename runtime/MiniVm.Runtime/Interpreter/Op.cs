@@ -76,6 +76,28 @@ internal enum Op : byte
     LoadConstDivide,
     /// <summary>LOAD_CONST c; BINARY_MODULO.</summary>
     LoadConstModulo,
+    /// <summary>LOAD_FAST a; LOAD_FAST b; BINARY_ADD; STORE_FAST d: a register-style <c>d = a + b</c>.</summary>
+    LocalLocalAddStore,
+    /// <summary>LOAD_FAST a; LOAD_FAST b; BINARY_SUBTRACT; STORE_FAST d.</summary>
+    LocalLocalSubtractStore,
+    /// <summary>LOAD_FAST a; LOAD_FAST b; BINARY_MULTIPLY; STORE_FAST d.</summary>
+    LocalLocalMultiplyStore,
+    /// <summary>LOAD_FAST a; LOAD_CONST c; BINARY_ADD; STORE_FAST d: <c>i = i + 1</c> and its kin.</summary>
+    LocalConstAddStore,
+    /// <summary>LOAD_FAST a; LOAD_CONST c; BINARY_SUBTRACT; STORE_FAST d.</summary>
+    LocalConstSubtractStore,
+    /// <summary>LOAD_FAST a; LOAD_CONST c; BINARY_MULTIPLY; STORE_FAST d.</summary>
+    LocalConstMultiplyStore,
+    /// <summary>LOAD_FAST a; LOAD_CONST c; BINARY_DIVIDE; STORE_FAST d.</summary>
+    LocalConstDivideStore,
+    /// <summary>LOAD_FAST a; LOAD_CONST c; BINARY_MODULO; STORE_FAST d.</summary>
+    LocalConstModuloStore,
+    /// <summary>LOAD_CONST c; COMPARE_OP k; POP_JUMP_IF_FALSE t.</summary>
+    LoadConstCompareJumpIfFalse,
+    /// <summary>LOAD_CONST c; COMPARE_OP k; POP_JUMP_IF_TRUE t.</summary>
+    LoadConstCompareJumpIfTrue,
+    /// <summary>LOAD_FAST a; RETURN_VALUE.</summary>
+    LoadFastReturn,
 }
 
 internal static class OpDecoding
@@ -128,6 +150,14 @@ internal static class Specializer
         {
             Op? fused = (At(i), At(i + 1), At(i + 2), At(i + 3)) switch
             {
+                (Op.LoadFast, Op.LoadFast, Op.BinaryAdd, Op.StoreFast) => Op.LocalLocalAddStore,
+                (Op.LoadFast, Op.LoadFast, Op.BinarySubtract, Op.StoreFast) => Op.LocalLocalSubtractStore,
+                (Op.LoadFast, Op.LoadFast, Op.BinaryMultiply, Op.StoreFast) => Op.LocalLocalMultiplyStore,
+                (Op.LoadFast, Op.LoadConst, Op.BinaryAdd, Op.StoreFast) => Op.LocalConstAddStore,
+                (Op.LoadFast, Op.LoadConst, Op.BinarySubtract, Op.StoreFast) => Op.LocalConstSubtractStore,
+                (Op.LoadFast, Op.LoadConst, Op.BinaryMultiply, Op.StoreFast) => Op.LocalConstMultiplyStore,
+                (Op.LoadFast, Op.LoadConst, Op.BinaryDivide, Op.StoreFast) => Op.LocalConstDivideStore,
+                (Op.LoadFast, Op.LoadConst, Op.BinaryModulo, Op.StoreFast) => Op.LocalConstModuloStore,
                 (Op.LoadFast, Op.LoadConst, Op.CompareOp, Op.PopJumpIfFalse) => Op.LoadFastConstCompareJumpIfFalse,
                 (Op.LoadFast, Op.LoadConst, Op.CompareOp, Op.PopJumpIfTrue) => Op.LoadFastConstCompareJumpIfTrue,
                 (Op.LoadFast, Op.LoadConst, Op.BinaryAdd, _) => Op.LoadFastConstAdd,
@@ -135,6 +165,9 @@ internal static class Specializer
                 (Op.LoadFast, Op.BinaryAdd, _, _) => Op.LoadFastAdd,
                 (Op.LoadFast, Op.BinarySubtract, _, _) => Op.LoadFastSubtract,
                 (Op.LoadFast, Op.BinaryMultiply, _, _) => Op.LoadFastMultiply,
+                (Op.LoadConst, Op.CompareOp, Op.PopJumpIfFalse, _) => Op.LoadConstCompareJumpIfFalse,
+                (Op.LoadConst, Op.CompareOp, Op.PopJumpIfTrue, _) => Op.LoadConstCompareJumpIfTrue,
+                (Op.LoadFast, Op.ReturnValue, _, _) => Op.LoadFastReturn,
                 (Op.LoadConst, Op.BinaryAdd, _, _) => Op.LoadConstAdd,
                 (Op.LoadConst, Op.BinarySubtract, _, _) => Op.LoadConstSubtract,
                 (Op.LoadConst, Op.BinaryMultiply, _, _) => Op.LoadConstMultiply,
@@ -151,7 +184,7 @@ internal static class Specializer
                 (Op.CompareOp, Op.PopJumpIfTrue, _, _) => Op.CompareJumpIfTrue,
                 _ => null,
             };
-            if (fused is { } f) code[i] = new Instr(f, original[i].Arg);
+            if (fused is { } f) code[i] = new Instr(f, original[i].Arg, i);
         }
     }
 }

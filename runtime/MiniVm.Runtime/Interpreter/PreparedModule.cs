@@ -6,7 +6,9 @@ namespace MiniVm.Interpreter;
 /// constants of all blocks gathered into the permanent part of each run's string heap.</summary>
 internal sealed class PreparedModule
 {
-    public PreparedModule(ModuleImage image)
+    /// <param name="specialize">Place superinstructions (always, except in the tests that check
+    /// every program gives the same result without them).</param>
+    public PreparedModule(ModuleImage image, bool specialize = true)
     {
         Image = image;
         var strings = new List<string>();
@@ -21,8 +23,8 @@ internal sealed class PreparedModule
             }
             return handle;
         }
-        Functions = image.Functions.Select((f, i) => FunctionCode.Prepare(f, i, Intern)).ToArray();
-        TopLevel = FunctionCode.Prepare(image.TopLevel, Functions.Length, Intern);
+        Functions = image.Functions.Select((f, i) => FunctionCode.Prepare(f, i, Intern, specialize)).ToArray();
+        TopLevel = FunctionCode.Prepare(image.TopLevel, Functions.Length, Intern, specialize);
         AllCode = [.. Functions, TopLevel];
         PermanentStrings = strings.ToArray();
     }
