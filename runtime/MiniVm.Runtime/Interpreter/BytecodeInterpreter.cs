@@ -120,7 +120,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 0, ref top);
+                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 0, ref top);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
@@ -130,7 +130,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 0, ref top);
+                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 0, ref top);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
@@ -140,7 +140,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (!FastMultiply(ref a, b)) SlowArithmetic(state, OpCode.BinaryMultiply, ref a, b, ref pc, 0, ref top);
+                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 0, ref top);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
@@ -150,7 +150,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (!FastDivide(ref a, b)) SlowArithmetic(state, OpCode.BinaryDivide, ref a, b, ref pc, 0, ref top);
+                    if (!FastDivide(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryDivide, a, b, ref pc, 0, ref top);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
@@ -160,7 +160,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -2);
                     ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (!FastModulo(ref a, b)) SlowArithmetic(state, OpCode.BinaryModulo, ref a, b, ref pc, 0, ref top);
+                    if (!FastModulo(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryModulo, a, b, ref pc, 0, ref top);
                     top = ref b;
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
@@ -347,7 +347,7 @@ internal static class BytecodeInterpreter
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
                     // Both operands are held by a local and a constant, so a collection cannot lose them.
-                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 2, ref top);
+                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 2, ref top);
                     top = a;
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 3);
@@ -358,7 +358,7 @@ internal static class BytecodeInterpreter
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 2, ref top);
+                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 2, ref top);
                     top = a;
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 3);
@@ -369,7 +369,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -1);
                     Value b = Unsafe.Add(ref frame, pc.Arg);
-                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 1, ref top);
+                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
@@ -378,7 +378,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -1);
                     Value b = Unsafe.Add(ref frame, pc.Arg);
-                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 1, ref top);
+                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
@@ -387,7 +387,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -1);
                     Value b = Unsafe.Add(ref frame, pc.Arg);
-                    if (!FastMultiply(ref a, b)) SlowArithmetic(state, OpCode.BinaryMultiply, ref a, b, ref pc, 1, ref top);
+                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
@@ -396,7 +396,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -1);
                     Value b = Unsafe.Add(ref consts, pc.Arg);
-                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 1, ref top);
+                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
@@ -405,7 +405,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -1);
                     Value b = Unsafe.Add(ref consts, pc.Arg);
-                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 1, ref top);
+                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
@@ -414,7 +414,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -1);
                     Value b = Unsafe.Add(ref consts, pc.Arg);
-                    if (!FastMultiply(ref a, b)) SlowArithmetic(state, OpCode.BinaryMultiply, ref a, b, ref pc, 1, ref top);
+                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
@@ -423,7 +423,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -1);
                     Value b = Unsafe.Add(ref consts, pc.Arg);
-                    if (!FastDivide(ref a, b)) SlowArithmetic(state, OpCode.BinaryDivide, ref a, b, ref pc, 1, ref top);
+                    if (!FastDivide(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryDivide, a, b, ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
@@ -432,7 +432,7 @@ internal static class BytecodeInterpreter
                 {
                     ref Value a = ref Unsafe.Add(ref top, -1);
                     Value b = Unsafe.Add(ref consts, pc.Arg);
-                    if (!FastModulo(ref a, b)) SlowArithmetic(state, OpCode.BinaryModulo, ref a, b, ref pc, 1, ref top);
+                    if (!FastModulo(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryModulo, a, b, ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
@@ -468,7 +468,7 @@ internal static class BytecodeInterpreter
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 2, ref top);
+                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 2, ref top);
                     Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
@@ -478,7 +478,7 @@ internal static class BytecodeInterpreter
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 2, ref top);
+                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 2, ref top);
                     Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
@@ -488,7 +488,7 @@ internal static class BytecodeInterpreter
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastMultiply(ref a, b)) SlowArithmetic(state, OpCode.BinaryMultiply, ref a, b, ref pc, 2, ref top);
+                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 2, ref top);
                     Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
@@ -498,7 +498,7 @@ internal static class BytecodeInterpreter
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastAdd(ref a, b)) SlowArithmetic(state, OpCode.BinaryAdd, ref a, b, ref pc, 2, ref top);
+                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 2, ref top);
                     Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
@@ -508,7 +508,7 @@ internal static class BytecodeInterpreter
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastSubtract(ref a, b)) SlowArithmetic(state, OpCode.BinarySubtract, ref a, b, ref pc, 2, ref top);
+                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 2, ref top);
                     Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
@@ -518,7 +518,7 @@ internal static class BytecodeInterpreter
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastMultiply(ref a, b)) SlowArithmetic(state, OpCode.BinaryMultiply, ref a, b, ref pc, 2, ref top);
+                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 2, ref top);
                     Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
@@ -528,7 +528,7 @@ internal static class BytecodeInterpreter
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastDivide(ref a, b)) SlowArithmetic(state, OpCode.BinaryDivide, ref a, b, ref pc, 2, ref top);
+                    if (!FastDivide(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryDivide, a, b, ref pc, 2, ref top);
                     Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
@@ -538,7 +538,7 @@ internal static class BytecodeInterpreter
                 {
                     Value a = Unsafe.Add(ref frame, pc.Arg);
                     Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastModulo(ref a, b)) SlowArithmetic(state, OpCode.BinaryModulo, ref a, b, ref pc, 2, ref top);
+                    if (!FastModulo(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryModulo, a, b, ref pc, 2, ref top);
                     Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
@@ -659,50 +659,47 @@ internal static class BytecodeInterpreter
         return false;
     }
 
+    /// <summary>
+    /// Which outcomes make each comparison true, one nibble per <see cref="CompareKind"/> (0 to 5):
+    /// bit 0 "less", bit 1 "equal", bit 2 "greater", bit 3 "unordered" (a NaN). Looking the answer
+    /// up keeps every inlined comparison free of a switch and its jump table.
+    /// </summary>
+    private const int CompareTruthTable = 0x64D231;
+
     /// <summary>Two ints, or two floats (IEEE: any comparison with NaN is false except !=).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FastCompare(CompareKind kind, Value a, Value b, out bool result)
     {
+        int outcome;
         if (a.Kind == ValueKind.Int && b.Kind == ValueKind.Int)
         {
             long x = a.Bits, y = b.Bits;
-            result = kind switch
-            {
-                CompareKind.Less => x < y,
-                CompareKind.LessEqual => x <= y,
-                CompareKind.Equal => x == y,
-                CompareKind.NotEqual => x != y,
-                CompareKind.Greater => x > y,
-                _ => x >= y,
-            };
-            return true;
+            outcome = (x >= y ? 1 : 0) + (x > y ? 1 : 0);
         }
-        if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
+        else if (a.Kind == ValueKind.Float && b.Kind == ValueKind.Float)
         {
             double x = a.AsFloat, y = b.AsFloat;
-            result = kind switch
-            {
-                CompareKind.Less => x < y,
-                CompareKind.LessEqual => x <= y,
-                CompareKind.Equal => x == y,
-                CompareKind.NotEqual => x != y,
-                CompareKind.Greater => x > y,
-                _ => x >= y,
-            };
-            return true;
+            outcome = x < y ? 0 : x == y ? 1 : x > y ? 2 : 3;
         }
-        result = false;
-        return false;
+        else
+        {
+            result = false;
+            return false;
+        }
+        result = ((CompareTruthTable >> ((int)kind * 4 + outcome)) & 1) != 0;
+        return true;
     }
 
-    /// <summary>The general arithmetic of <see cref="Operations"/>; raises its error at the instruction
-    /// <paramref name="offset"/> after <paramref name="pc"/>. Every live value is below <paramref name="top"/>.</summary>
+    /// <summary>The general arithmetic of <see cref="Operations"/>: the result, or its error raised at
+    /// the instruction <paramref name="offset"/> after <paramref name="pc"/>. Every live value is below
+    /// <paramref name="top"/>. Operands travel by value, so the handlers' copies stay in registers.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SlowArithmetic(ExecutionState state, OpCode op, ref Value a, Value b, ref Instr pc, int offset, ref Value top)
+    private static Value SlowArithmetic(ExecutionState state, OpCode op, Value a, Value b, ref Instr pc, int offset, ref Value top)
     {
         state.ActiveTop = SlotIndex(state, ref top);
         string? error = Operations.Arithmetic(op, ref a, b, state);
         if (error is not null) throw Error(state, ref pc, offset, error);
+        return a;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
