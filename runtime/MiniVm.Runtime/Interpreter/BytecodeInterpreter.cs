@@ -297,6 +297,16 @@ internal static class BytecodeInterpreter
                     continue;
                 }
 
+                case Op.CallSqrt:
+                {
+                    ref Value x = ref Unsafe.Add(ref top, -1);
+                    if (x.Kind == ValueKind.Float) x = Value.Float(Math.Sqrt(x.AsFloat));
+                    else if (x.Kind == ValueKind.Int) x = Value.Float(Math.Sqrt(x.Bits));
+                    else goto case Op.CallBuiltin; // the builtin's own type error
+                    pc = ref Unsafe.Add(ref pc, 1);
+                    continue;
+                }
+
                 case Op.PrintExpr:
                 {
                     top = ref Unsafe.Add(ref top, -1);

@@ -98,6 +98,8 @@ internal enum Op : byte
     LoadConstCompareJumpIfTrue,
     /// <summary>LOAD_FAST a; RETURN_VALUE.</summary>
     LoadFastReturn,
+    /// <summary>CALL_BUILTIN sqrt with one argument: numbers inline, anything else the general builtin call.</summary>
+    CallSqrt,
 }
 
 internal static class OpDecoding
@@ -184,6 +186,8 @@ internal static class Specializer
                 (Op.CompareOp, Op.PopJumpIfTrue, _, _) => Op.CompareJumpIfTrue,
                 _ => null,
             };
+            if (original[i].Op == Op.CallBuiltin && original[i].Arg == BuiltinInfo.EncodeCall(BuiltinId.Sqrt, 1))
+                fused = Op.CallSqrt;
             if (fused is { } f) code[i] = new Instr(f, original[i].Arg, i);
         }
     }
