@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace MiniVm.Sdk.Tests;
+namespace MiniVm.Testing;
 
 /// <summary>
-/// Runs the real <c>dotnet</c> CLI for end-to-end tests (after tests/MiniVm.Tests/DotnetCli.cs),
+/// Runs the real <c>dotnet</c> CLI for end-to-end tests (shared by the test projects),
 /// isolated from the machine: its own NuGet packages folder when given one (a stale cached
 /// package of the same version is the classic trap), and no MSBuild node reuse, MSBuild server
 /// or compiler server, so nothing outlives a command or holds a file after it.
