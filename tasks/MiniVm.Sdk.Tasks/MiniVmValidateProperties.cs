@@ -1,12 +1,13 @@
-using System.Globalization;
 using Microsoft.Build.Framework;
+using MiniVm.Bytecode.Settings;
 
 namespace MiniVm.Sdk.Tasks;
 
 /// <summary>
 /// Checks the properties a project sets, before anything is compiled or written:
 /// <c>MiniVmTier</c>, <c>MiniVmJitThreshold</c> and <c>MiniVmMaxDepth</c> with the same rules the
-/// runtime applies when it reads them back from runtimeconfig.json (MVM5001–MVM5003), so a bad
+/// runtime applies when it reads them back from runtimeconfig.json (<see cref="RunSettings"/>,
+/// shared with the runtime; MVM5001–MVM5003), so a bad
 /// value is a build error instead of a program that fails when it starts; and, when the exec host
 /// is compiled in, that <c>MiniVmEntryPoint</c> names one of the scripts (MVM5004). Every problem
 /// is reported, not only the first. An empty value means "not set" and is always valid.
@@ -41,11 +42,11 @@ public sealed class MiniVmValidateProperties : Microsoft.Build.Utilities.Task
     {
         try
         {
-            if (!IsBlank(Tier) && !IsTier(Tier!))
+            if (!IsBlank(Tier) && RunSettings.TierIndex(Tier) < 0)
                 Error(SdkDiagnostics.InvalidTier, $"MiniVmTier is '{Tier}'; it must be Interpreter, Jit or Tiered (any case)");
-            if (!IsBlank(JitThreshold) && ParseCount(JitThreshold!, 0) is null)
+            if (!IsBlank(JitThreshold) && RunSettings.ParseCount(JitThreshold, RunSettings.MinJitThreshold) is null)
                 Error(SdkDiagnostics.InvalidJitThreshold, $"MiniVmJitThreshold is '{JitThreshold}'; it must be a whole number from 0 to {int.MaxValue}");
-            if (!IsBlank(MaxDepth) && ParseCount(MaxDepth!, 1) is null)
+            if (!IsBlank(MaxDepth) && RunSettings.ParseCount(MaxDepth, RunSettings.MinMaxDepth) is null)
                 Error(SdkDiagnostics.InvalidMaxDepth, $"MiniVmMaxDepth is '{MaxDepth}'; it must be a whole number from 1 to {int.MaxValue}");
             if (EntryPointRequired) CheckEntryPoint();
         }
@@ -78,10 +79,4 @@ public sealed class MiniVmValidateProperties : Microsoft.Build.Utilities.Task
 
     private static bool IsBlank(string? value) => string.IsNullOrWhiteSpace(value);
 
-    /// <summary>The names <c>MiniVmOptions.TryParseTier</c> accepts.</summary>
-    internal static bool IsTier(string text) => text.Trim().ToLowerInvariant() is "interpreter" or "jit" or "tiered";
-
-    /// <summary>The runtime's rule for counts: digits only (no sign, no separators), an int, at least <paramref name="minimum"/>.</summary>
-    internal static int? ParseCount(string text, int minimum) =>
-        int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= minimum ? value : null;
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using MiniVm.Bytecode.Settings;
 
 namespace MiniVm;
 
@@ -34,21 +34,20 @@ public sealed class MiniVmOptions
     /// <summary>Parses a tier name as users type it: <c>interpreter</c>, <c>jit</c>, <c>tiered</c> (any case).</summary>
     public static bool TryParseTier(string? text, out MiniVmTier tier)
     {
-        switch (text?.Trim().ToLowerInvariant())
-        {
-            case "interpreter": tier = MiniVmTier.Interpreter; return true;
-            case "jit": tier = MiniVmTier.Jit; return true;
-            case "tiered": tier = MiniVmTier.Tiered; return true;
-            default: tier = default; return false;
-        }
+        // RunSettings.TierNames is in MiniVmTier's order.
+        int index = RunSettings.TierIndex(text);
+        tier = (MiniVmTier)Math.Max(index, 0);
+        return index >= 0;
     }
 
     /// <summary>Applies the precedence (options, environment, runtimeconfig.json, defaults) and checks every value.</summary>
     internal ResolvedOptions Resolve()
     {
-        var tier = Tier ?? ReadSetting("MINIVM_TIER", "MiniVm.Tier", ParseTier) ?? DefaultTier;
-        int threshold = JitThreshold ?? ReadSetting("MINIVM_JIT_THRESHOLD", "MiniVm.JitThreshold", text => ParseCount(text, 0)) ?? DefaultJitThreshold;
-        int maxDepth = MaxDepth ?? ReadSetting("MINIVM_MAX_DEPTH", "MiniVm.MaxDepth", text => ParseCount(text, 1)) ?? DefaultMaxDepth;
+        var tier = Tier ?? ReadSetting(RunSettings.TierVariable, RunSettings.TierConfigName, ParseTier) ?? DefaultTier;
+        int threshold = JitThreshold ?? ReadSetting(RunSettings.JitThresholdVariable, RunSettings.JitThresholdConfigName,
+            text => RunSettings.ParseCount(text, RunSettings.MinJitThreshold)) ?? DefaultJitThreshold;
+        int maxDepth = MaxDepth ?? ReadSetting(RunSettings.MaxDepthVariable, RunSettings.MaxDepthConfigName,
+            text => RunSettings.ParseCount(text, RunSettings.MinMaxDepth)) ?? DefaultMaxDepth;
         if (threshold < 0) throw new ArgumentException($"the JIT threshold must be 0 or more, not {threshold}");
         if (maxDepth < 1) throw new ArgumentException($"the call depth limit must be at least 1, not {maxDepth}");
         if (tier != MiniVmTier.Interpreter)
@@ -67,9 +66,6 @@ public sealed class MiniVmOptions
     }
 
     private static MiniVmTier? ParseTier(string text) => TryParseTier(text, out var tier) ? tier : null;
-
-    private static int? ParseCount(string text, int minimum) =>
-        int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= minimum ? value : null;
 }
 
 /// <summary>Options after precedence and validation.</summary>
