@@ -297,6 +297,50 @@ internal static class BytecodeInterpreter
                     continue;
                 }
 
+                case Op.LocalLocalAdd:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 2, ref top);
+                    top = a;
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 3);
+                    continue;
+                }
+
+                case Op.LocalLocalSubtract:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 2, ref top);
+                    top = a;
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 3);
+                    continue;
+                }
+
+                case Op.LocalLocalMultiply:
+                {
+                    Value a = Unsafe.Add(ref frame, pc.Arg);
+                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 2, ref top);
+                    top = a;
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 3);
+                    continue;
+                }
+
+                case Op.ConstLocalMultiply:
+                {
+                    Value a = Unsafe.Add(ref consts, pc.Arg);
+                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
+                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 2, ref top);
+                    top = a;
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 3);
+                    continue;
+                }
+
                 case Op.CallSqrt:
                 {
                     ref Value x = ref Unsafe.Add(ref top, -1);

@@ -98,6 +98,14 @@ internal enum Op : byte
     LoadConstCompareJumpIfTrue,
     /// <summary>LOAD_FAST a; RETURN_VALUE.</summary>
     LoadFastReturn,
+    /// <summary>LOAD_FAST a; LOAD_FAST b; BINARY_ADD: pushes <c>a + b</c>.</summary>
+    LocalLocalAdd,
+    /// <summary>LOAD_FAST a; LOAD_FAST b; BINARY_SUBTRACT.</summary>
+    LocalLocalSubtract,
+    /// <summary>LOAD_FAST a; LOAD_FAST b; BINARY_MULTIPLY.</summary>
+    LocalLocalMultiply,
+    /// <summary>LOAD_CONST c; LOAD_FAST a; BINARY_MULTIPLY: pushes <c>c * a</c>.</summary>
+    ConstLocalMultiply,
     /// <summary>CALL_BUILTIN sqrt with one argument: numbers inline, anything else the general builtin call.</summary>
     CallSqrt,
 }
@@ -162,6 +170,10 @@ internal static class Specializer
                 (Op.LoadFast, Op.LoadConst, Op.BinaryModulo, Op.StoreFast) => Op.LocalConstModuloStore,
                 (Op.LoadFast, Op.LoadConst, Op.CompareOp, Op.PopJumpIfFalse) => Op.LoadFastConstCompareJumpIfFalse,
                 (Op.LoadFast, Op.LoadConst, Op.CompareOp, Op.PopJumpIfTrue) => Op.LoadFastConstCompareJumpIfTrue,
+                (Op.LoadFast, Op.LoadFast, Op.BinaryAdd, _) => Op.LocalLocalAdd,
+                (Op.LoadFast, Op.LoadFast, Op.BinarySubtract, _) => Op.LocalLocalSubtract,
+                (Op.LoadFast, Op.LoadFast, Op.BinaryMultiply, _) => Op.LocalLocalMultiply,
+                (Op.LoadConst, Op.LoadFast, Op.BinaryMultiply, _) => Op.ConstLocalMultiply,
                 (Op.LoadFast, Op.LoadConst, Op.BinaryAdd, _) => Op.LoadFastConstAdd,
                 (Op.LoadFast, Op.LoadConst, Op.BinarySubtract, _) => Op.LoadFastConstSubtract,
                 (Op.LoadFast, Op.BinaryAdd, _, _) => Op.LoadFastAdd,
