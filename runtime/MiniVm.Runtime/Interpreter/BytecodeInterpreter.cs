@@ -341,6 +341,17 @@ internal static class BytecodeInterpreter
                     continue;
                 }
 
+                case Op.LoadFastAddStore:
+                {
+                    Value a = Unsafe.Add(ref top, -1);
+                    Value b = Unsafe.Add(ref frame, pc.Arg);
+                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 1, ref top);
+                    top = ref Unsafe.Add(ref top, -1);
+                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 2).Arg) = a;
+                    pc = ref Unsafe.Add(ref pc, 3);
+                    continue;
+                }
+
                 case Op.CallSqrt:
                 {
                     ref Value x = ref Unsafe.Add(ref top, -1);

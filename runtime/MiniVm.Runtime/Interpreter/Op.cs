@@ -106,6 +106,8 @@ internal enum Op : byte
     LocalLocalMultiply,
     /// <summary>LOAD_CONST c; LOAD_FAST a; BINARY_MULTIPLY: pushes <c>c * a</c>.</summary>
     ConstLocalMultiply,
+    /// <summary>LOAD_FAST b; BINARY_ADD; STORE_FAST d: pops <c>a</c> and stores <c>a + b</c>.</summary>
+    LoadFastAddStore,
     /// <summary>CALL_BUILTIN sqrt with one argument: numbers inline, anything else the general builtin call.</summary>
     CallSqrt,
 }
@@ -176,6 +178,7 @@ internal static class Specializer
                 (Op.LoadConst, Op.LoadFast, Op.BinaryMultiply, _) => Op.ConstLocalMultiply,
                 (Op.LoadFast, Op.LoadConst, Op.BinaryAdd, _) => Op.LoadFastConstAdd,
                 (Op.LoadFast, Op.LoadConst, Op.BinarySubtract, _) => Op.LoadFastConstSubtract,
+                (Op.LoadFast, Op.BinaryAdd, Op.StoreFast, _) => Op.LoadFastAddStore,
                 (Op.LoadFast, Op.BinaryAdd, _, _) => Op.LoadFastAdd,
                 (Op.LoadFast, Op.BinarySubtract, _, _) => Op.LoadFastSubtract,
                 (Op.LoadFast, Op.BinaryMultiply, _, _) => Op.LoadFastMultiply,
