@@ -11,7 +11,8 @@ public sealed class CodeHeapOptions
     /// <summary>
     /// How code gets into executable memory; null (the default) picks
     /// <see cref="CodeMemoryMode.DualMapping"/> where it works, else
-    /// <see cref="CodeMemoryMode.FreshPages"/>. Asking for a mode this process cannot use makes
+    /// <see cref="CodeMemoryMode.FreshPages"/> — and fresh pages whenever <see cref="PerfMap"/>
+    /// is set, because perf only applies perf maps to anonymous memory, not to a memfd. Asking for a mode this process cannot use makes
     /// the constructor throw <see cref="PlatformNotSupportedException"/>.
     /// </summary>
     public CodeMemoryMode? Mode { get; init; }
