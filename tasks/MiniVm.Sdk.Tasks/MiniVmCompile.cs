@@ -94,9 +94,7 @@ public sealed class MiniVmCompile : Microsoft.Build.Utilities.Task, ICancelableT
                 Log.LogError(null, failure.Code, null, failure.File, 0, 0, 0, 0, "{0}", failure.Message);
             if (result.Outcome == Outcome.Failed) continue;
             if (result.Outcome == Outcome.Written) written++; else unchanged++;
-            // Low importance: a thousand per-file lines cost real time, and MSBuild skips creating
-            // messages no logger asks for.
-            Log.LogMessage(MessageImportance.Low, "  {0} -> {1}{2}", result.Item.ItemSpec, result.OutputFile, result.Outcome == Outcome.Unchanged ? " (unchanged)" : "");
+            Log.LogMessage(MessageImportance.Normal, "  {0} -> {1}{2}", result.Item.ItemSpec, result.OutputFile, result.Outcome == Outcome.Unchanged ? " (unchanged)" : "");
             compiled.Add(new Microsoft.Build.Utilities.TaskItem(result.OutputFile));
         }
         CompiledFiles = compiled.ToArray();
