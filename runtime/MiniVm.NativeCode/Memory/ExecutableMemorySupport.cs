@@ -37,6 +37,12 @@ internal static class ExecutableMemorySupport
         };
     }
 
+    /// <summary>Why no mode works: the platform, or each mode's failure.</summary>
+    internal static string WhyNothingWorks() =>
+        !IsPlatformSupported
+            ? Unavailability(CodeMemoryMode.FreshPages)!
+            : $"dual mapping: {Unavailability(CodeMemoryMode.DualMapping) ?? "available"}; fresh pages: {Unavailability(CodeMemoryMode.FreshPages) ?? "available"}";
+
     /// <summary>The mode a heap uses when none is asked for: dual mapping (functions share
     /// pages), else fresh pages, else null.</summary>
     internal static CodeMemoryMode? PreferredMode =>
