@@ -119,50 +119,40 @@ internal static class BytecodeInterpreter
 
                 case Op.BinaryAdd:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -2);
-                    ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 0, ref top);
-                    top = ref b;
+                    ApplyInPlace<AddOp>(state, ref Unsafe.Add(ref top, -2), Unsafe.Add(ref top, -1), ref pc, 0, ref top);
+                    top = ref Unsafe.Add(ref top, -1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case Op.BinarySubtract:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -2);
-                    ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 0, ref top);
-                    top = ref b;
+                    ApplyInPlace<SubtractOp>(state, ref Unsafe.Add(ref top, -2), Unsafe.Add(ref top, -1), ref pc, 0, ref top);
+                    top = ref Unsafe.Add(ref top, -1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case Op.BinaryMultiply:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -2);
-                    ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 0, ref top);
-                    top = ref b;
+                    ApplyInPlace<MultiplyOp>(state, ref Unsafe.Add(ref top, -2), Unsafe.Add(ref top, -1), ref pc, 0, ref top);
+                    top = ref Unsafe.Add(ref top, -1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case Op.BinaryDivide:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -2);
-                    ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (!FastDivide(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryDivide, a, b, ref pc, 0, ref top);
-                    top = ref b;
+                    ApplyInPlace<DivideOp>(state, ref Unsafe.Add(ref top, -2), Unsafe.Add(ref top, -1), ref pc, 0, ref top);
+                    top = ref Unsafe.Add(ref top, -1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
 
                 case Op.BinaryModulo:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -2);
-                    ref Value b = ref Unsafe.Add(ref top, -1);
-                    if (!FastModulo(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryModulo, a, b, ref pc, 0, ref top);
-                    top = ref b;
+                    ApplyInPlace<ModuloOp>(state, ref Unsafe.Add(ref top, -2), Unsafe.Add(ref top, -1), ref pc, 0, ref top);
+                    top = ref Unsafe.Add(ref top, -1);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
@@ -298,59 +288,38 @@ internal static class BytecodeInterpreter
                 }
 
                 case Op.LocalLocalAdd:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 2, ref top);
-                    top = a;
+                    // Operands held by locals and constants: a collection cannot lose them.
+                    top = Apply<AddOp>(state, Local(ref frame, ref pc, 0), Local(ref frame, ref pc, 1), ref pc, 2, ref top);
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 3);
                     continue;
-                }
 
                 case Op.LocalLocalSubtract:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 2, ref top);
-                    top = a;
+                    // Operands held by locals and constants: a collection cannot lose them.
+                    top = Apply<SubtractOp>(state, Local(ref frame, ref pc, 0), Local(ref frame, ref pc, 1), ref pc, 2, ref top);
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 3);
                     continue;
-                }
 
                 case Op.LocalLocalMultiply:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 2, ref top);
-                    top = a;
+                    // Operands held by locals and constants: a collection cannot lose them.
+                    top = Apply<MultiplyOp>(state, Local(ref frame, ref pc, 0), Local(ref frame, ref pc, 1), ref pc, 2, ref top);
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 3);
                     continue;
-                }
 
                 case Op.ConstLocalMultiply:
-                {
-                    Value a = Unsafe.Add(ref consts, pc.Arg);
-                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 2, ref top);
-                    top = a;
+                    // Operands held by locals and constants: a collection cannot lose them.
+                    top = Apply<MultiplyOp>(state, Constant(ref consts, ref pc, 0), Local(ref frame, ref pc, 1), ref pc, 2, ref top);
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 3);
                     continue;
-                }
 
                 case Op.LoadFastAddStore:
-                {
-                    Value a = Unsafe.Add(ref top, -1);
-                    Value b = Unsafe.Add(ref frame, pc.Arg);
-                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 1, ref top);
                     top = ref Unsafe.Add(ref top, -1);
-                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 2).Arg) = a;
+                    Local(ref frame, ref pc, 2) = Apply<AddOp>(state, top, Local(ref frame, ref pc, 0), ref pc, 1, ref Unsafe.Add(ref top, 1));
                     pc = ref Unsafe.Add(ref pc, 3);
                     continue;
-                }
 
                 case Op.CallSqrt:
                 {
@@ -409,96 +378,71 @@ internal static class BytecodeInterpreter
                 }
 
                 case Op.LoadFastConstAdd:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    // Both operands are held by a local and a constant, so a collection cannot lose them.
-                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 2, ref top);
-                    top = a;
+                    // Operands held by locals and constants: a collection cannot lose them.
+                    top = Apply<AddOp>(state, Local(ref frame, ref pc, 0), Constant(ref consts, ref pc, 1), ref pc, 2, ref top);
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 3);
                     continue;
-                }
 
                 case Op.LoadFastConstSubtract:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 2, ref top);
-                    top = a;
+                    // Operands held by locals and constants: a collection cannot lose them.
+                    top = Apply<SubtractOp>(state, Local(ref frame, ref pc, 0), Constant(ref consts, ref pc, 1), ref pc, 2, ref top);
                     top = ref Unsafe.Add(ref top, 1);
                     pc = ref Unsafe.Add(ref pc, 3);
                     continue;
-                }
 
                 case Op.LoadFastAdd:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -1);
-                    Value b = Unsafe.Add(ref frame, pc.Arg);
-                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 1, ref top);
+                    ApplyInPlace<AddOp>(state, ref Unsafe.Add(ref top, -1), Local(ref frame, ref pc, 0), ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
 
                 case Op.LoadFastSubtract:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -1);
-                    Value b = Unsafe.Add(ref frame, pc.Arg);
-                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 1, ref top);
+                    ApplyInPlace<SubtractOp>(state, ref Unsafe.Add(ref top, -1), Local(ref frame, ref pc, 0), ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
 
                 case Op.LoadFastMultiply:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -1);
-                    Value b = Unsafe.Add(ref frame, pc.Arg);
-                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 1, ref top);
+                    ApplyInPlace<MultiplyOp>(state, ref Unsafe.Add(ref top, -1), Local(ref frame, ref pc, 0), ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
 
                 case Op.LoadConstAdd:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -1);
-                    Value b = Unsafe.Add(ref consts, pc.Arg);
-                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 1, ref top);
+                    ApplyInPlace<AddOp>(state, ref Unsafe.Add(ref top, -1), Constant(ref consts, ref pc, 0), ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
 
                 case Op.LoadConstSubtract:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -1);
-                    Value b = Unsafe.Add(ref consts, pc.Arg);
-                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 1, ref top);
+                    ApplyInPlace<SubtractOp>(state, ref Unsafe.Add(ref top, -1), Constant(ref consts, ref pc, 0), ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
 
                 case Op.LoadConstMultiply:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -1);
-                    Value b = Unsafe.Add(ref consts, pc.Arg);
-                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 1, ref top);
+                    ApplyInPlace<MultiplyOp>(state, ref Unsafe.Add(ref top, -1), Constant(ref consts, ref pc, 0), ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
 
                 case Op.LoadConstDivide:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -1);
-                    Value b = Unsafe.Add(ref consts, pc.Arg);
-                    if (!FastDivide(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryDivide, a, b, ref pc, 1, ref top);
+                    ApplyInPlace<DivideOp>(state, ref Unsafe.Add(ref top, -1), Constant(ref consts, ref pc, 0), ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
 
                 case Op.LoadConstModulo:
                 {
-                    ref Value a = ref Unsafe.Add(ref top, -1);
-                    Value b = Unsafe.Add(ref consts, pc.Arg);
-                    if (!FastModulo(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryModulo, a, b, ref pc, 1, ref top);
+                    ApplyInPlace<ModuloOp>(state, ref Unsafe.Add(ref top, -1), Constant(ref consts, ref pc, 0), ref pc, 1, ref top);
                     pc = ref Unsafe.Add(ref pc, 2);
                     continue;
                 }
@@ -531,84 +475,44 @@ internal static class BytecodeInterpreter
                 }
 
                 case Op.LocalLocalAddStore:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 2, ref top);
-                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    Local(ref frame, ref pc, 3) = Apply<AddOp>(state, Local(ref frame, ref pc, 0), Local(ref frame, ref pc, 1), ref pc, 2, ref top);
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
-                }
 
                 case Op.LocalLocalSubtractStore:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 2, ref top);
-                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    Local(ref frame, ref pc, 3) = Apply<SubtractOp>(state, Local(ref frame, ref pc, 0), Local(ref frame, ref pc, 1), ref pc, 2, ref top);
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
-                }
 
                 case Op.LocalLocalMultiplyStore:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref frame, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 2, ref top);
-                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    Local(ref frame, ref pc, 3) = Apply<MultiplyOp>(state, Local(ref frame, ref pc, 0), Local(ref frame, ref pc, 1), ref pc, 2, ref top);
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
-                }
 
                 case Op.LocalConstAddStore:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastAdd(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryAdd, a, b, ref pc, 2, ref top);
-                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    Local(ref frame, ref pc, 3) = Apply<AddOp>(state, Local(ref frame, ref pc, 0), Constant(ref consts, ref pc, 1), ref pc, 2, ref top);
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
-                }
 
                 case Op.LocalConstSubtractStore:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastSubtract(ref a, b)) a = SlowArithmetic(state, OpCode.BinarySubtract, a, b, ref pc, 2, ref top);
-                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    Local(ref frame, ref pc, 3) = Apply<SubtractOp>(state, Local(ref frame, ref pc, 0), Constant(ref consts, ref pc, 1), ref pc, 2, ref top);
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
-                }
 
                 case Op.LocalConstMultiplyStore:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastMultiply(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryMultiply, a, b, ref pc, 2, ref top);
-                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    Local(ref frame, ref pc, 3) = Apply<MultiplyOp>(state, Local(ref frame, ref pc, 0), Constant(ref consts, ref pc, 1), ref pc, 2, ref top);
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
-                }
 
                 case Op.LocalConstDivideStore:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastDivide(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryDivide, a, b, ref pc, 2, ref top);
-                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    Local(ref frame, ref pc, 3) = Apply<DivideOp>(state, Local(ref frame, ref pc, 0), Constant(ref consts, ref pc, 1), ref pc, 2, ref top);
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
-                }
 
                 case Op.LocalConstModuloStore:
-                {
-                    Value a = Unsafe.Add(ref frame, pc.Arg);
-                    Value b = Unsafe.Add(ref consts, Unsafe.Add(ref pc, 1).Arg);
-                    if (!FastModulo(ref a, b)) a = SlowArithmetic(state, OpCode.BinaryModulo, a, b, ref pc, 2, ref top);
-                    Unsafe.Add(ref frame, Unsafe.Add(ref pc, 3).Arg) = a;
+                    Local(ref frame, ref pc, 3) = Apply<ModuloOp>(state, Local(ref frame, ref pc, 0), Constant(ref consts, ref pc, 1), ref pc, 2, ref top);
                     pc = ref Unsafe.Add(ref pc, 4);
                     continue;
-                }
 
                 case Op.LoadConstCompareJumpIfFalse:
                 case Op.LoadConstCompareJumpIfTrue:
@@ -754,6 +658,74 @@ internal static class BytecodeInterpreter
         }
         result = ((CompareTruthTable >> ((int)kind * 4 + outcome)) & 1) != 0;
         return true;
+    }
+
+    /// <summary>The local named by the argument of the instruction <paramref name="k"/> after <paramref name="pc"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref Value Local(ref Value frame, ref Instr pc, int k) => ref Unsafe.Add(ref frame, Unsafe.Add(ref pc, k).Arg);
+
+    /// <summary>The constant named by the argument of the instruction <paramref name="k"/> after <paramref name="pc"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref Value Constant(ref Value consts, ref Instr pc, int k) => ref Unsafe.Add(ref consts, Unsafe.Add(ref pc, k).Arg);
+
+    /// <summary>An arithmetic operator as the handlers use it: the inline fast path, and the opcode
+    /// whose general semantics (<see cref="Operations"/>) apply otherwise.</summary>
+    private interface IArithmetic
+    {
+        static abstract OpCode Code { get; }
+        static abstract bool TryFast(ref Value a, Value b);
+    }
+
+    private readonly struct AddOp : IArithmetic
+    {
+        public static OpCode Code => OpCode.BinaryAdd;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool TryFast(ref Value a, Value b) => FastAdd(ref a, b);
+    }
+
+    private readonly struct SubtractOp : IArithmetic
+    {
+        public static OpCode Code => OpCode.BinarySubtract;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool TryFast(ref Value a, Value b) => FastSubtract(ref a, b);
+    }
+
+    private readonly struct MultiplyOp : IArithmetic
+    {
+        public static OpCode Code => OpCode.BinaryMultiply;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool TryFast(ref Value a, Value b) => FastMultiply(ref a, b);
+    }
+
+    private readonly struct DivideOp : IArithmetic
+    {
+        public static OpCode Code => OpCode.BinaryDivide;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool TryFast(ref Value a, Value b) => FastDivide(ref a, b);
+    }
+
+    private readonly struct ModuloOp : IArithmetic
+    {
+        public static OpCode Code => OpCode.BinaryModulo;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool TryFast(ref Value a, Value b) => FastModulo(ref a, b);
+    }
+
+    /// <summary><c>a op b</c>: the fast path inline, else the general path, whose error is raised at the
+    /// instruction <paramref name="offset"/> after <paramref name="pc"/> (the operator's own, inside a
+    /// superinstruction). Every live value is below <paramref name="top"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Value Apply<TOp>(ExecutionState state, Value a, Value b, ref Instr pc, int offset, ref Value top) where TOp : IArithmetic
+    {
+        if (!TOp.TryFast(ref a, b)) a = SlowArithmetic(state, TOp.Code, a, b, ref pc, offset, ref top);
+        return a;
+    }
+
+    /// <summary><see cref="Apply{TOp}"/> on a stack slot, leaving the result in it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ApplyInPlace<TOp>(ExecutionState state, ref Value a, Value b, ref Instr pc, int offset, ref Value top) where TOp : IArithmetic
+    {
+        if (!TOp.TryFast(ref a, b)) a = SlowArithmetic(state, TOp.Code, a, b, ref pc, offset, ref top);
     }
 
     /// <summary>The general arithmetic of <see cref="Operations"/>: the result, or its error raised at
