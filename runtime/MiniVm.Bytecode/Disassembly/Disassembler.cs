@@ -36,7 +36,7 @@ public static class Disassembler
             sb.Append("fn ").Append(code.Name).Append('(').Append(string.Join(", ", code.LocalNames.Take(code.ParamCount))).Append(')');
         sb.Append(CultureInfo.InvariantCulture, $"  # line {code.FirstLine}, {code.ParamCount} params, {code.LocalCount} locals, stack {code.MaxStack}\n");
 
-        var instructions = Instruction.DecodeAll(code.Code).ToList();
+        var instructions = Instruction.DecodeAll(code.Code);
         var targets = new HashSet<int>();
         foreach (var instruction in instructions)
             if (instruction.Info.Flow is FlowKind.Jump or FlowKind.ConditionalJump)

@@ -77,16 +77,22 @@ public readonly record struct Instruction(int Offset, OpInfo Info, int Arg, int 
         }
     }
 
-    /// <summary>Decodes a whole block that is known to be well formed (verified code).</summary>
-    public static IEnumerable<Instruction> DecodeAll(byte[] code)
+    /// <summary>Decodes a whole block that is known to be well formed (verified code), in order.</summary>
+    /// <remarks>Arrays rather than lists: generic collections over this assembly's structs cannot be
+    /// precompiled by ReadyToRun and would be JIT-compiled at every start of the tool.</remarks>
+    public static Instruction[] DecodeAll(byte[] code)
     {
-        int offset = 0;
+        var buffer = new Instruction[code.Length];
+        int count = 0, offset = 0;
         while (offset < code.Length)
         {
             if (!TryDecode(code, offset, out var instruction, out string error))
                 throw new InvalidOperationException($"offset {offset}: {error}");
-            yield return instruction;
+            buffer[count++] = instruction;
             offset = instruction.Next;
         }
+        var result = new Instruction[count];
+        Array.Copy(buffer, result, count);
+        return result;
     }
 }

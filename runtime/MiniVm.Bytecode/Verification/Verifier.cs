@@ -48,9 +48,11 @@ public static class Verifier
         string? lineError = CheckLines(code);
         if (lineError is not null) return lineError;
 
-        // Pass 1: decode every instruction and check its argument.
+        // Pass 1: decode every instruction and check its argument. (Arrays, not lists: see Instruction.DecodeAll.)
         var starts = new bool[code.Code.Length];
-        var instructions = new List<Instruction>();
+        var instructions = new Instruction[code.Code.Length];
+        var indexAt = new int[code.Code.Length];
+        int count = 0;
         int pc = 0;
         while (pc < code.Code.Length)
         {
@@ -58,27 +60,27 @@ public static class Verifier
             if (!Instruction.TryDecode(code.Code, pc, out var instruction, out string decodeError))
                 return decodeError;
             starts[pc] = true;
-            instructions.Add(instruction);
+            indexAt[pc] = count;
+            instructions[count++] = instruction;
             pc = instruction.Next;
         }
-        foreach (var instruction in instructions)
+        for (int i = 0; i < count; i++)
         {
-            offset = instruction.Offset;
-            string? argError = CheckArgument(module, code, instruction, starts);
+            offset = instructions[i].Offset;
+            string? argError = CheckArgument(module, code, instructions[i], starts);
             if (argError is not null) return argError;
         }
 
         // Pass 2: the stack depth at every reachable instruction, by a worklist over the flow graph.
         var depthAt = new int[code.Code.Length];
         Array.Fill(depthAt, -1);
-        var indexAt = new Dictionary<int, int>(instructions.Count);
-        for (int i = 0; i < instructions.Count; i++) indexAt[instructions[i].Offset] = i;
-        var work = new Stack<int>();
+        var work = new int[count];
+        int pending = 0;
         depthAt[0] = 0;
-        work.Push(0);
-        while (work.Count > 0)
+        work[pending++] = 0;
+        while (pending > 0)
         {
-            var instruction = instructions[indexAt[work.Pop()]];
+            var instruction = instructions[indexAt[work[--pending]]];
             offset = instruction.Offset;
             int depth = depthAt[offset];
             var info = instruction.Info;
@@ -93,13 +95,13 @@ public static class Verifier
             {
                 if (instruction.Next >= code.Code.Length)
                     return "execution runs off the end of the code";
-                string? mergeError = Merge(depthAt, work, instruction.Next, after);
+                string? mergeError = Merge(depthAt, work, ref pending, instruction.Next, after);
                 if (mergeError is not null) return mergeError;
             }
             if (info.Flow is FlowKind.Jump or FlowKind.ConditionalJump)
             {
                 int jumpDepth = info.Flow == FlowKind.Jump ? after : depth - info.PopsOnJump;
-                string? mergeError = Merge(depthAt, work, instruction.JumpTarget, jumpDepth);
+                string? mergeError = Merge(depthAt, work, ref pending, instruction.JumpTarget, jumpDepth);
                 if (mergeError is not null) return mergeError;
             }
         }
@@ -107,12 +109,14 @@ public static class Verifier
         return null;
     }
 
-    private static string? Merge(int[] depthAt, Stack<int> work, int target, int depth)
+    /// <summary>Records the depth on arrival at <paramref name="target"/>; the first arrival queues it
+    /// (each instruction is queued at most once, so <paramref name="work"/> never overflows).</summary>
+    private static string? Merge(int[] depthAt, int[] work, ref int pending, int target, int depth)
     {
         if (depthAt[target] == -1)
         {
             depthAt[target] = depth;
-            work.Push(target);
+            work[pending++] = target;
             return null;
         }
         return depthAt[target] == depth

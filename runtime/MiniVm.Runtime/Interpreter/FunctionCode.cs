@@ -43,13 +43,14 @@ internal sealed class FunctionCode
     /// <summary>Prepares verified code. <paramref name="stringHandle"/> interns a string constant.</summary>
     public static FunctionCode Prepare(CodeObject source, int index, Func<string, int> stringHandle, bool specialize)
     {
-        var decoded = Instruction.DecodeAll(source.Code).ToList();
-        var indexOf = new Dictionary<int, int>(decoded.Count);
-        for (int i = 0; i < decoded.Count; i++) indexOf[decoded[i].Offset] = i;
+        var decoded = Instruction.DecodeAll(source.Code);
+        // Instruction index by byte offset (verified jump targets are instruction starts).
+        var indexOf = new int[source.Code.Length];
+        for (int i = 0; i < decoded.Length; i++) indexOf[decoded[i].Offset] = i;
 
-        var code = new Instr[decoded.Count];
-        var offsets = new int[decoded.Count];
-        for (int i = 0; i < decoded.Count; i++)
+        var code = new Instr[decoded.Length];
+        var offsets = new int[decoded.Length];
+        for (int i = 0; i < decoded.Length; i++)
         {
             var instruction = decoded[i];
             offsets[i] = instruction.Offset;
