@@ -120,4 +120,41 @@ public sealed class LoaderRobustnessTests
         var error = Assert.Throws<MiniVmLoadException>(() => MiniVmModule.Load(bytes, "tail.txtc"));
         Assert.Contains("unexpected byte(s) after the end of the module", error.Message);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void RandomMutationsOfCorpusFilesLoadOrAreRejected(int seed)
+    {
+        // Every compiled corpus program, mutated by seeded splices, insertions, deletions and
+        // overwrites (several at once), must load or raise the loader's one exception.
+        var files = Directory.EnumerateFiles(TestPaths.Programs, "*.expr", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(path => MiniVmCompiler.Compile(File.ReadAllText(path), Path.GetFileName(path)))
+            .Where(result => result.Success)
+            .Select(result => result.ToBytes())
+            .ToArray();
+        Assert.True(files.Length > 200);
+        var random = new Random(seed);
+        for (int n = 0; n < 4000; n++)
+        {
+            var bytes = new List<byte>(files[random.Next(files.Length)]);
+            int mutations = random.Next(1, 5);
+            for (int m = 0; m < mutations && bytes.Count > 0; m++)
+            {
+                int at = random.Next(bytes.Count);
+                switch (random.Next(4))
+                {
+                    case 0: bytes[at] = (byte)random.Next(256); break;
+                    case 1: bytes.Insert(at, (byte)random.Next(256)); break;
+                    case 2: bytes.RemoveAt(at); break;
+                    default:
+                        int length = Math.Min(random.Next(1, 16), bytes.Count - at);
+                        bytes.InsertRange(random.Next(bytes.Count), bytes.GetRange(at, length));
+                        break;
+                }
+            }
+            LoadOrReject(bytes.ToArray(), $"seed {seed}, input {n}");
+        }
+    }
 }
