@@ -26,11 +26,16 @@ public sealed class MiniVmModule
 
     /// <summary>For tests: loads without the interpreter's superinstructions, to check that they
     /// change nothing but speed.</summary>
-    internal static MiniVmModule LoadUnspecialized(byte[] bytes, string name)
+    internal static MiniVmModule LoadUnspecialized(byte[] bytes, string name) => new(ReadVerified(bytes, name), specialize: false);
+
+    /// <summary>The one way bytes become an image: read (magic number, format), then verify.</summary>
+    private static ModuleImage ReadVerified(byte[] bytes, string name)
     {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(name);
         var image = TxtcReader.Read(bytes, name);
         Verifier.Verify(image, name);
-        return new MiniVmModule(image, specialize: false);
+        return image;
     }
 
     internal ModuleImage Image { get; }
@@ -77,14 +82,7 @@ public sealed class MiniVmModule
     }
 
     /// <summary>Loads and verifies a module from the bytes of a <c>.txtc</c> file.</summary>
-    public static MiniVmModule Load(byte[] bytes, string name)
-    {
-        ArgumentNullException.ThrowIfNull(bytes);
-        ArgumentNullException.ThrowIfNull(name);
-        var image = TxtcReader.Read(bytes, name);
-        Verifier.Verify(image, name);
-        return new MiniVmModule(image);
-    }
+    public static MiniVmModule Load(byte[] bytes, string name) => new(ReadVerified(bytes, name));
 
     /// <summary>Compiles <c>.expr</c> source in memory (errors raise <see cref="MiniVmCompileException"/>), then verifies it like any file.</summary>
     /// <param name="source">The program text.</param>

@@ -340,7 +340,7 @@ internal static class BytecodeInterpreter
                     continue;
                 }
 
-                // ---- Superinstructions (FusedOp): each stands for the sequence its comment names. ----
+                // ---- Superinstructions (Op.cs names the sequence each stands for). ----
 
                 case Op.LoadFastLoadConst:
                     top = Unsafe.Add(ref frame, pc.Arg);
