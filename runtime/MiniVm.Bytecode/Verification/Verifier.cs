@@ -72,7 +72,32 @@ public static class Verifier
         }
 
         // Pass 2: the stack depth at every reachable instruction, by a worklist over the flow graph.
+        return ComputeDepths(module, code, instructions, indexAt, count, out _, out offset);
+    }
+
+    /// <summary>
+    /// The operand-stack depth before each instruction of verified code, by byte offset (-1 where
+    /// no instruction starts or none is reachable). The JIT places every stack value at a fixed
+    /// slot from it, so compiled frames have the interpreter's layout.
+    /// </summary>
+    public static int[] StackDepths(ModuleImage module, CodeObject code)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(code);
+        var instructions = Instruction.DecodeAll(code.Code);
+        var indexAt = new int[code.Code.Length];
+        for (int i = 0; i < instructions.Length; i++) indexAt[instructions[i].Offset] = i;
+        string? error = ComputeDepths(module, code, instructions, indexAt, instructions.Length, out int[] depths, out int offset);
+        if (error is not null) throw new InvalidOperationException($"unverified code in '{code.Name}' at offset {offset}: {error}");
+        return depths;
+    }
+
+    private static string? ComputeDepths(ModuleImage module, CodeObject code, Instruction[] instructions, int[] indexAt, int count,
+        out int[] depths, out int offset)
+    {
+        offset = -1;
         var depthAt = new int[code.Code.Length];
+        depths = depthAt;
         Array.Fill(depthAt, -1);
         var work = new int[count];
         int pending = 0;
