@@ -180,13 +180,15 @@ public sealed class SdkBuildTests(SdkPackages packages)
         Assert.Contains("at down (main.expr:3)", run.StandardError);
         Assert.Contains("at <module> (main.expr:6)", run.StandardError);
 
-        // Jit: written and obeyed — this runtime has no JIT yet, which is a clear error (exit code 2).
-        project.Dotnet("build", "-p:MiniVmTier=Jit").AssertSuccess("build with the jit tier");
-        Assert.Equal("jit", (string?)RuntimeConfigProperties(project)["MiniVm.Tier"]);
-        var jit = project.RunBuilt();
-        Assert.Equal(2, jit.ExitCode);
-        Assert.Contains("the 'jit' tier is not available", jit.StandardError);
-        Assert.Equal("", jit.StandardOutput);
+        // Jit and Tiered: written, and the program behaves exactly as in the interpreter (the
+        // same output, the same depth-limit error and trace; the JIT keeps the interpreter's frames).
+        foreach (string tier in new[] { "Jit", "Tiered" })
+        {
+            project.Dotnet("build", $"-p:MiniVmTier={tier}").AssertSuccess($"build with the {tier} tier");
+            Assert.Equal(tier.ToLowerInvariant(), (string?)RuntimeConfigProperties(project)["MiniVm.Tier"]);
+            var compiled = project.RunBuilt();
+            Assert.Equal((run.ExitCode, run.StandardOutput, run.StandardError), (compiled.ExitCode, compiled.StandardOutput, compiled.StandardError));
+        }
 
         // An environment variable beats runtimeconfig.json.
         var overridden = project.RunBuilt(new Dictionary<string, string?> { ["MINIVM_TIER"] = "interpreter", ["MINIVM_MAX_DEPTH"] = "1000" });

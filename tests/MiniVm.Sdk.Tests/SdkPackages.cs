@@ -51,7 +51,28 @@ public sealed class SdkPackages : IDisposable
         foreach (string id in new[] { "MiniVm.Runtime", "MiniVm.Sdk", "MiniVm.Tool" })
             if (!File.Exists(Path.Combine(Feed, $"{id}.{Version}.nupkg")))
                 throw new InvalidOperationException($"{id}.{Version}.nupkg was not packed:\n{pack.Output}");
+        CopyRuntimeDependenciesToFeed();
     }
+
+    /// <summary>MiniVm.Runtime depends on Iced (the JIT's assembler). The feed must serve it too, so
+    /// the test projects still see no other source: the packing above restored it into the machine's
+    /// packages folder, whose copy of the .nupkg goes into the feed.</summary>
+    private void CopyRuntimeDependenciesToFeed()
+    {
+        string runtimeProject = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "runtime", "MiniVm.Runtime", "MiniVm.Runtime.csproj"));
+        foreach (System.Text.RegularExpressions.Match reference in System.Text.RegularExpressions.Regex.Matches(runtimeProject, "<PackageReference Include=\"([^\"]+)\" Version=\"([^\"]+)\""))
+        {
+            string id = reference.Groups[1].Value.ToLowerInvariant(), version = reference.Groups[2].Value;
+            string nupkg = Path.Combine(GlobalPackagesFolder(), id, version, $"{id}.{version}.nupkg");
+            if (!File.Exists(nupkg)) throw new InvalidOperationException($"{nupkg} is missing: the runtime's dependency was not restored");
+            File.Copy(nupkg, Path.Combine(Feed, Path.GetFileName(nupkg)), overwrite: true);
+        }
+    }
+
+    private static string GlobalPackagesFolder() =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
     /// <summary>The temporary folder everything of this run lives in.</summary>
     public string Root { get; }

@@ -132,11 +132,19 @@ public sealed class HostApiTests
     }
 
     [Fact]
-    public void UnavailableTiersAreAClearError()
+    public void TheDefaultTierIsTieredAndCompilesWhatIsHot()
     {
-        var module = MiniVmModule.Compile("1", "one.expr");
-        var error = Assert.Throws<NotSupportedException>(() => module.CreateInstance(new MiniVmOptions { Tier = MiniVmTier.Jit }));
-        Assert.Contains("'jit' tier is not available", error.Message);
+        var module = MiniVmModule.Compile("fn sq(x) { return x * x; }", "sq.expr");
+        var instance = module.CreateInstance(new MiniVmOptions { JitThreshold = 3 });
+        Assert.Equal(MiniVmTier.Tiered, instance.Tier);
+        instance.Run();
+        for (int i = 0; i < 3; i++) Assert.Equal(i * i, instance.Call("sq", i).AsInt);
+        Assert.Equal(0, instance.Statistics.FunctionsCompiled);
+        Assert.Equal(49, instance.Call("sq", 7).AsInt); // the fourth call is hot: compiled, then run
+        Assert.Equal(1, instance.Statistics.FunctionsCompiled);
+        Assert.True(instance.Statistics.CodeBytes > 0);
+        Assert.Equal(64, instance.Call("sq", 8).AsInt);
+        Assert.Equal(1, instance.Statistics.FunctionsCompiled);
     }
 
     [Fact]

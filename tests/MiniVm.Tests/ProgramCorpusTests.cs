@@ -12,6 +12,10 @@ public sealed class ProgramCorpusTests
     public static readonly (string Name, Func<MiniVmOptions> Options)[] Tiers =
     [
         ("interpreter", () => new MiniVmOptions { Tier = MiniVmTier.Interpreter }),
+        ("jit", () => new MiniVmOptions { Tier = MiniVmTier.Jit }),
+        ("tiered", () => new MiniVmOptions { Tier = MiniVmTier.Tiered }),
+        ("tiered-threshold-1", () => new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 1 }),
+        ("tiered-threshold-0", () => new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 0 }),
     ];
 
     /// <summary>Tiers plus variants that must not change behaviour: the interpreter without its superinstructions.</summary>

@@ -19,7 +19,7 @@ internal static class ProgramRunner
         if (compiled.Module is null)
             return new ProgramOutcome("", string.Concat(compiled.Diagnostics.Select(d => d + "\n")), 2);
         string fileName = sourceName.Replace(".expr", ".txtc", StringComparison.Ordinal);
-        var module = specialize ? MiniVmModule.Load(compiled.ToBytes(), fileName) : MiniVmModule.LoadUnspecialized(compiled.ToBytes(), fileName);
+        using var module = specialize ? MiniVmModule.Load(compiled.ToBytes(), fileName) : MiniVmModule.LoadUnspecialized(compiled.ToBytes(), fileName);
         var stdout = new StringWriter { NewLine = "\n" };
         options.Output = stdout;
         try

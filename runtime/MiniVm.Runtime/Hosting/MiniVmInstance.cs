@@ -1,4 +1,5 @@
 using MiniVm.Interpreter;
+using MiniVm.Jit;
 using MiniVm.Values;
 
 namespace MiniVm;
@@ -15,10 +16,18 @@ public sealed class MiniVmInstance
     internal MiniVmInstance(MiniVmModule module, ResolvedOptions options)
     {
         Module = module;
-        Tier = options.Tier;
+        // Where compiled code cannot run, the jit and tiered modes are the interpreter.
+        Tier = JitEngine.IsSupported ? options.Tier : MiniVmTier.Interpreter;
         MaxDepth = options.MaxDepth;
-        _state = new ExecutionState(module.Prepared, options.Output, options.MaxDepth);
+        _state = new ExecutionState(Tier == MiniVmTier.Tiered ? module.PreparedTiered : module.Prepared, options.Output, options.MaxDepth);
+        if (Tier != MiniVmTier.Interpreter)
+            _state.Jit = new JitRun(module.Engine, Tier, options.JitThreshold, options.AssemblyListing);
     }
+
+    /// <summary>What the JIT has done for this instance's runs.</summary>
+    public MiniVmStatistics Statistics => _state.Jit?.Statistics is { } s
+        ? new MiniVmStatistics(Tier, s.FunctionsCompiled, s.OsrEntries, s.CodeBytes, s.CompileTime)
+        : new MiniVmStatistics(Tier, 0, 0, 0, TimeSpan.Zero);
 
     public MiniVmModule Module { get; }
     public MiniVmTier Tier { get; }
@@ -48,6 +57,47 @@ public sealed class MiniVmInstance
         if (_state.IsRunning)
             throw new InvalidOperationException("this instance is already running; an instance is not re-entrant (create one per thread)");
         _state.IsRunning = true;
+        Module.BeginRun();
+        try
+        {
+            if (_state.Jit is not null && !JitRun.ThreadHasRoomFor(MaxDepth))
+                return OnThreadWithStack(() => Execute(code, arguments, _state.Jit));
+            return Execute(code, arguments, _state.Jit);
+        }
+        finally
+        {
+            Module.EndRun();
+            _state.IsRunning = false;
+        }
+    }
+
+    /// <summary>Runs <paramref name="run"/> on a thread whose stack holds the call depth limit's
+    /// worth of compiled frames (compiled MiniVm calls recurse on the native stack).</summary>
+    private MiniVmValue OnThreadWithStack(Func<MiniVmValue> run)
+    {
+        MiniVmValue result = default!;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        long size = Math.Min(int.MaxValue, JitRun.StackNeeded(MaxDepth) + (1 << 20));
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = run();
+            }
+            catch (Exception e)
+            {
+                failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            }
+        }, (int)size);
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return result;
+    }
+
+    private MiniVmValue Execute(FunctionCode code, MiniVmValue[] arguments, JitRun? jit)
+    {
+        jit?.Begin(_state);
         try
         {
             var args = new Value[arguments.Length];
@@ -65,7 +115,7 @@ public sealed class MiniVmInstance
         }
         finally
         {
-            _state.IsRunning = false;
+            jit?.End();
         }
     }
 }

@@ -4,6 +4,7 @@ using MiniVm.Bytecode.Model;
 using MiniVm.Bytecode.Verification;
 using MiniVm.Compiler;
 using MiniVm.Interpreter;
+using MiniVm.Jit;
 
 namespace MiniVm;
 
@@ -12,8 +13,10 @@ namespace MiniVm;
 /// (a file, a stream, bytes, or source compiled in memory) checks the magic number and runs
 /// the verifier before any code can execute. Run it with <see cref="Run"/>, or make an
 /// <see cref="MiniVmInstance"/> to run the top level once and then call functions by name.
+/// Code the JIT compiles for the module is shared by all its instances; <see cref="Dispose"/>
+/// returns its executable memory (the finalizer does too, for a module nobody disposes).
 /// </summary>
-public sealed class MiniVmModule
+public sealed class MiniVmModule : IDisposable
 {
     /// <summary>Largest file the loader reads (bytes).</summary>
     public const int MaxFileSize = 256 * 1024 * 1024;
@@ -40,6 +43,62 @@ public sealed class MiniVmModule
 
     internal ModuleImage Image { get; }
     internal PreparedModule Prepared { get; }
+
+    private PreparedModule? _preparedTiered;
+    private JitEngine? _engine;
+    private readonly object _gate = new();
+    private int _activeRuns;
+    private bool _disposed;
+
+    /// <summary>The module prepared for the tiered mode's interpreter (counting calls and back-edges), made on first use.</summary>
+    internal PreparedModule PreparedTiered
+    {
+        get
+        {
+            lock (_gate) return _preparedTiered ??= new PreparedModule(Image, specialize: true, tiered: true);
+        }
+    }
+
+    /// <summary>The module's compiled code, made on first use.</summary>
+    internal JitEngine Engine
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return _engine ??= new JitEngine(Prepared);
+            }
+        }
+    }
+
+    /// <summary>Marks a run as started; the module cannot be disposed until <see cref="EndRun"/>.</summary>
+    internal void BeginRun()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _activeRuns++;
+        }
+    }
+
+    internal void EndRun()
+    {
+        lock (_gate) _activeRuns--;
+    }
+
+    /// <summary>Frees the module's compiled code. Instances made from it can no longer run.
+    /// Disposing while one of them is running is an error (its code is in use).</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            if (_activeRuns > 0) throw new InvalidOperationException("the module is running in an instance; dispose it after the run ends");
+            _disposed = true;
+            _engine?.Dispose();
+        }
+    }
 
     /// <summary>The source file's name as stored in the module (relative, '/'-separated).</summary>
     public string SourceName => Image.SourceName;
@@ -103,7 +162,11 @@ public sealed class MiniVmModule
     public byte[] ToBytes() => TxtcWriter.Write(Image);
 
     /// <summary>A fresh set of globals and run state for this module.</summary>
-    public MiniVmInstance CreateInstance(MiniVmOptions? options = null) => new(this, (options ?? new MiniVmOptions()).Resolve());
+    public MiniVmInstance CreateInstance(MiniVmOptions? options = null)
+    {
+        lock (_gate) ObjectDisposedException.ThrowIf(_disposed, this);
+        return new(this, (options ?? new MiniVmOptions()).Resolve());
+    }
 
     /// <summary>Runs the top-level code in a fresh instance and returns the value of its final expression (or none).</summary>
     public MiniVmValue Run(MiniVmOptions? options = null) => CreateInstance(options).Run();

@@ -13,11 +13,9 @@ public sealed class MiniVmOptions
     public const int DefaultMaxDepth = 10_000;
     public const int DefaultJitThreshold = 500;
 
-    /// <summary>
-    /// The default tier. The specification's default is <see cref="MiniVmTier.Tiered"/>; until
-    /// the JIT exists the interpreter is the only tier, so it is the default.
-    /// </summary>
-    public const MiniVmTier DefaultTier = MiniVmTier.Interpreter;
+    /// <summary>The default tier: interpret first, compile what is hot (where the JIT runs: Linux
+    /// on x86-64; elsewhere the <c>jit</c> and <c>tiered</c> modes run the interpreter).</summary>
+    public const MiniVmTier DefaultTier = MiniVmTier.Tiered;
 
     /// <summary>The execution tier.</summary>
     public MiniVmTier? Tier { get; set; }
@@ -30,6 +28,10 @@ public sealed class MiniVmOptions
 
     /// <summary>Where <c>print</c> writes (default: <see cref="Console.Out"/>).</summary>
     public TextWriter? Output { get; set; }
+
+    /// <summary>If set, the JIT writes each function it compiles here as annotated x86-64 assembly
+    /// (<c>dotnet minivm run --dump-asm</c>).</summary>
+    public TextWriter? AssemblyListing { get; set; }
 
     /// <summary>Parses a tier name as users type it: <c>interpreter</c>, <c>jit</c>, <c>tiered</c> (any case).</summary>
     public static bool TryParseTier(string? text, out MiniVmTier tier)
@@ -50,9 +52,7 @@ public sealed class MiniVmOptions
             text => RunSettings.ParseCount(text, RunSettings.MinMaxDepth)) ?? DefaultMaxDepth;
         if (threshold < 0) throw new ArgumentException($"the JIT threshold must be 0 or more, not {threshold}");
         if (maxDepth < 1) throw new ArgumentException($"the call depth limit must be at least 1, not {maxDepth}");
-        if (tier != MiniVmTier.Interpreter)
-            throw new NotSupportedException($"the '{tier.ToString().ToLowerInvariant()}' tier is not available in this version of MiniVm: only 'interpreter' is");
-        return new ResolvedOptions(tier, threshold, maxDepth, Output ?? Console.Out);
+        return new ResolvedOptions(tier, threshold, maxDepth, Output ?? Console.Out, AssemblyListing);
     }
 
     private static T? ReadSetting<T>(string environmentVariable, string configName, Func<string, T?> parse) where T : struct
@@ -69,4 +69,4 @@ public sealed class MiniVmOptions
 }
 
 /// <summary>Options after precedence and validation.</summary>
-internal sealed record ResolvedOptions(MiniVmTier Tier, int JitThreshold, int MaxDepth, TextWriter Output);
+internal sealed record ResolvedOptions(MiniVmTier Tier, int JitThreshold, int MaxDepth, TextWriter Output, TextWriter? AssemblyListing);

@@ -34,10 +34,20 @@ internal static class BytecodeInterpreter
         var segment = state.Stack.First(entry.FrameSize);
         args.CopyTo(segment);
         segment.AsSpan(args.Length, entry.LocalCount - args.Length).Clear();
+        if (state.Jit is { } jit && jit.EntryForCall(state, entry.Index) is var compiled && compiled != 0)
+        {
+            // The jit mode, or an entry that is already hot: the whole run is compiled code.
+            state.CallLimit = state.MaxDepth - entryDepth;
+            state.FrameCount = 0;
+            state.ActiveSegment = 0;
+            state.Segment = segment;
+            jit.Enter(state, compiled, ref segment[0]);
+            return segment[0];
+        }
         return Execute(state, entry, state.MaxDepth - entryDepth);
     }
 
-    private static string StackOverflowMessage(ExecutionState state) => $"stack overflow (call depth limit {state.MaxDepth} exceeded)";
+    internal static string StackOverflowMessage(ExecutionState state) => $"stack overflow (call depth limit {state.MaxDepth} exceeded)";
 
     /// <param name="callLimit">How many frames may be pushed on top of the entry frame.</param>
     /// <remarks>Not marked AggressiveOptimization: that would exclude the loop from ReadyToRun
@@ -224,6 +234,7 @@ internal static class BytecodeInterpreter
                 }
 
                 case Op.CallFunction:
+                case Op.TieredCall:
                 {
                     FunctionCode callee = state.Code[pc.Arg];
                     int frameCount = state.FrameCount;
@@ -247,8 +258,45 @@ internal static class BytecodeInterpreter
                         top = ref Unsafe.Add(ref top, 1);
                     }
                     state.Function = callee.Index;
+                    if (pc.Op == Op.TieredCall && state.Jit!.EntryForCall(state, callee.Index) is var compiled && compiled != 0)
+                    {
+                        // The callee runs compiled on the frame just set up; its result is in local 0.
+                        state.Jit.Enter(state, compiled, ref frame);
+                        top = ref Unsafe.Add(ref frame, 1);
+                        goto case Op.ReturnValue;
+                    }
                     pc = ref MemoryMarshal.GetArrayDataReference(callee.Code);
                     consts = ref MemoryMarshal.GetArrayDataReference(callee.Constants);
+                    continue;
+                }
+
+                // ---- The tiered mode's loop back-edges: count, and move a hot loop into compiled code. ----
+
+                case Op.LoopJump:
+                case Op.LoopJumpIfFalse:
+                case Op.LoopJumpIfTrue:
+                {
+                    if (pc.Op != Op.LoopJump)
+                    {
+                        top = ref Unsafe.Add(ref top, -1);
+                        if (top.Kind != ValueKind.Bool) throw Error(state, ref pc, 0, Operations.ConditionError(top));
+                        if ((top.Bits != 0) != (pc.Op == Op.LoopJumpIfTrue))
+                        {
+                            pc = ref Unsafe.Add(ref pc, 1);
+                            continue;
+                        }
+                    }
+                    int header = pc.Index + pc.Arg;
+                    if (state.Jit!.EntryForBackEdge(state, state.Function, header) is var osr && osr != 0)
+                    {
+                        // On-stack replacement: compiled code continues this activation at the loop
+                        // header, on this very frame, and returns from it.
+                        state.ActiveTop = SlotIndex(state, ref top);
+                        state.Jit.Enter(state, osr, ref frame);
+                        top = ref Unsafe.Add(ref frame, 1);
+                        goto case Op.ReturnValue;
+                    }
+                    pc = ref Unsafe.Add(ref pc, pc.Arg);
                     continue;
                 }
 
@@ -334,8 +382,7 @@ internal static class BytecodeInterpreter
                 case Op.PrintExpr:
                 {
                     top = ref Unsafe.Add(ref top, -1);
-                    if (top.Kind != ValueKind.None)
-                        state.Output.Write(ValueText.Format(top, state.Strings) + "\n");
+                    PrintExpression(state, top);
                     pc = ref Unsafe.Add(ref pc, 1);
                     continue;
                 }
@@ -753,11 +800,20 @@ internal static class BytecodeInterpreter
     private static int SlotIndex(ExecutionState state, ref Value slot) =>
         (int)((nuint)Unsafe.ByteOffset(ref MemoryMarshal.GetArrayDataReference(state.Segment), ref slot) / (nuint)Unsafe.SizeOf<Value>());
 
+    /// <summary>Frame records are pinned: compiled code writes them too.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static CallFrame[] GrowFrames(CallFrame[] frames)
+    internal static CallFrame[] GrowFrames(CallFrame[] frames)
     {
-        Array.Resize(ref frames, frames.Length * 2);
-        return frames;
+        var grown = GC.AllocateArray<CallFrame>(frames.Length * 2, pinned: true);
+        frames.CopyTo(grown, 0);
+        return grown;
+    }
+
+    /// <summary>PRINT_EXPR: a statement's value is printed unless it is none.</summary>
+    internal static void PrintExpression(ExecutionState state, Value value)
+    {
+        if (value.Kind != ValueKind.None)
+            state.Output.Write(ValueText.Format(value, state.Strings) + "\n");
     }
 
     /// <summary>The callee's frame would run past the active segment: start it at the bottom of the
@@ -772,7 +828,7 @@ internal static class BytecodeInterpreter
         return ref MemoryMarshal.GetArrayDataReference(next);
     }
 
-    private static string UnassignedMessage(ExecutionState state, int global) =>
+    internal static string UnassignedMessage(ExecutionState state, int global) =>
         $"name '{state.Module.Image.Globals[global]}' is used before it is assigned";
 
     /// <summary>Builds the run-time error for the instruction <paramref name="offset"/> places after
@@ -781,7 +837,7 @@ internal static class BytecodeInterpreter
     private static MiniVmRuntimeException Error(ExecutionState state, ref Instr pc, int offset, string message) =>
         RuntimeError(state, state.Code[state.Function], pc.Index + offset, state.FrameCount, message);
 
-    private static MiniVmRuntimeException RuntimeError(ExecutionState state, FunctionCode fn, int ip, int frameCount, string message)
+    internal static MiniVmRuntimeException RuntimeError(ExecutionState state, FunctionCode fn, int ip, int frameCount, string message)
     {
         string source = state.Module.Image.SourceName;
         var trace = new List<MiniVmStackFrame>(Math.Min(frameCount + 1, 4096))

@@ -1,3 +1,4 @@
+using MiniVm.Jit;
 using MiniVm.Values;
 
 namespace MiniVm.Interpreter;
@@ -19,7 +20,8 @@ internal sealed class ExecutionState
         MaxDepth = maxDepth;
         Strings = new StringHeap(module.PermanentStrings);
         Code = module.AllCode;
-        Globals = new Value[module.Image.Globals.Length];
+        // Pinned, like the stack segments and frame records: compiled code addresses them directly.
+        Globals = GC.AllocateArray<Value>(module.Image.Globals.Length, pinned: true);
         Array.Fill(Globals, Value.Unassigned);
     }
 
@@ -29,7 +31,7 @@ internal sealed class ExecutionState
     public StringHeap Strings { get; }
     public Value[] Globals { get; }
     public ValueStack Stack { get; } = new();
-    public CallFrame[] Frames { get; set; } = new CallFrame[64];
+    public CallFrame[] Frames { get; set; } = GC.AllocateArray<CallFrame>(64, pinned: true);
 
     // The interpreter's state beyond its five cursors (see BytecodeInterpreter.Execute).
 
@@ -50,6 +52,12 @@ internal sealed class ExecutionState
     /// collection sees every live slot: segments below <see cref="ActiveSegment"/> whole, and
     /// the active one up to this slot.</summary>
     public int ActiveTop;
+
+    /// <summary>The JIT's side of this run in the <c>jit</c> and <c>tiered</c> modes; null in the interpreter mode.</summary>
+    public JitRun? Jit;
+
+    /// <summary>The error compiled code raised (through a helper), until the managed entry rethrows it.</summary>
+    public Exception? PendingException;
 
     /// <summary>True while a run is executing (an instance is not re-entrant).</summary>
     public bool IsRunning;

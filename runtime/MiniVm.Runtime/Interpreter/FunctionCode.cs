@@ -41,7 +41,9 @@ internal sealed class FunctionCode
     public int LineAt(int instructionIndex) => Source.LineAt(Offsets[instructionIndex]);
 
     /// <summary>Prepares verified code. <paramref name="stringHandle"/> interns a string constant.</summary>
-    public static FunctionCode Prepare(CodeObject source, int index, Func<string, int> stringHandle, bool specialize)
+    /// <param name="tiered">Prepare for the tiered mode: calls and loop back-edges become the
+    /// instructions that count hotness and switch to compiled code (<see cref="Op.TieredCall"/>, <see cref="Op.LoopJump"/>).</param>
+    public static FunctionCode Prepare(CodeObject source, int index, Func<string, int> stringHandle, bool specialize, bool tiered = false)
     {
         var decoded = Instruction.DecodeAll(source.Code);
         // Instruction index by byte offset (verified jump targets are instruction starts).
@@ -59,7 +61,9 @@ internal sealed class FunctionCode
             int arg = instruction.Info.Flow is FlowKind.Jump or FlowKind.ConditionalJump
                 ? indexOf[instruction.JumpTarget] - i
                 : instruction.Arg;
-            code[i] = new Instr(OpDecoding.Decode(instruction.Info.Code), arg, i);
+            var op = OpDecoding.Decode(instruction.Info.Code);
+            if (tiered) op = TieredForm(op, arg);
+            code[i] = new Instr(op, arg, i);
         }
         if (specialize) Specializer.Apply(code);
 
@@ -78,4 +82,14 @@ internal sealed class FunctionCode
         }
         return new FunctionCode(source, index, code, offsets, constants);
     }
+
+    /// <summary>The tiered mode's form of an instruction (a backward jump has a negative distance).</summary>
+    private static Op TieredForm(Op op, int arg) => op switch
+    {
+        Op.CallFunction => Op.TieredCall,
+        Op.Jump when arg < 0 => Op.LoopJump,
+        Op.PopJumpIfFalse when arg < 0 => Op.LoopJumpIfFalse,
+        Op.PopJumpIfTrue when arg < 0 => Op.LoopJumpIfTrue,
+        _ => op,
+    };
 }

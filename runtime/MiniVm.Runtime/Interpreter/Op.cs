@@ -110,6 +110,18 @@ internal enum Op : byte
     LoadFastAddStore,
     /// <summary>CALL_BUILTIN sqrt with one argument: numbers inline, anything else the general builtin call.</summary>
     CallSqrt,
+
+    // The tiered mode's code only (see FunctionCode.Prepare): the places where the interpreter
+    // counts hotness and hands over to compiled code. The interpreter mode never sees them.
+
+    /// <summary>CALL_FUNCTION that counts the call and enters the callee's compiled code once it has some.</summary>
+    TieredCall,
+    /// <summary>A backward JUMP_ABSOLUTE (a loop's back-edge): counts, and enters compiled code by on-stack replacement when hot.</summary>
+    LoopJump,
+    /// <summary>A backward POP_JUMP_IF_FALSE.</summary>
+    LoopJumpIfFalse,
+    /// <summary>A backward POP_JUMP_IF_TRUE (the bottom test of a <c>while</c> loop).</summary>
+    LoopJumpIfTrue,
 }
 
 internal static class OpDecoding

@@ -8,7 +8,8 @@ internal sealed class PreparedModule
 {
     /// <param name="specialize">Place superinstructions (always, except in the tests that check
     /// every program gives the same result without them).</param>
-    public PreparedModule(ModuleImage image, bool specialize = true)
+    /// <param name="tiered">Prepare for the tiered mode (see <see cref="FunctionCode.Prepare"/>).</param>
+    public PreparedModule(ModuleImage image, bool specialize = true, bool tiered = false)
     {
         Image = image;
         var strings = new List<string>();
@@ -23,8 +24,8 @@ internal sealed class PreparedModule
             }
             return handle;
         }
-        Functions = image.Functions.Select((f, i) => FunctionCode.Prepare(f, i, Intern, specialize)).ToArray();
-        TopLevel = FunctionCode.Prepare(image.TopLevel, Functions.Length, Intern, specialize);
+        Functions = image.Functions.Select((f, i) => FunctionCode.Prepare(f, i, Intern, specialize, tiered)).ToArray();
+        TopLevel = FunctionCode.Prepare(image.TopLevel, Functions.Length, Intern, specialize, tiered);
         AllCode = [.. Functions, TopLevel];
         PermanentStrings = strings.ToArray();
     }

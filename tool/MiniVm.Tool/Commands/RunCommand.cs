@@ -5,7 +5,7 @@ namespace MiniVm.Tool.Commands;
 /// <summary><c>minivm run FILE</c>: runs a .txtc, or a .expr compiled in memory.</summary>
 internal static class RunCommand
 {
-    public static int Execute(string path, MiniVmTier? tier, int? jitThreshold, int? maxDepth, bool stats)
+    public static int Execute(string path, MiniVmTier? tier, int? jitThreshold, int? maxDepth, bool stats, bool dumpAsm)
     {
         var module = InputFiles.LoadModule(path);
         // Program output is buffered (print-heavy programs would otherwise pay a syscall per line)
@@ -14,7 +14,12 @@ internal static class RunCommand
         MiniVmInstance instance;
         try
         {
-            instance = module.CreateInstance(new MiniVmOptions { Tier = tier, JitThreshold = jitThreshold, MaxDepth = maxDepth, Output = stdout });
+            // The listing goes to stderr, like --stats, so program output stays clean.
+            instance = module.CreateInstance(new MiniVmOptions
+            {
+                Tier = tier, JitThreshold = jitThreshold, MaxDepth = maxDepth, Output = stdout,
+                AssemblyListing = dumpAsm ? new FlushingStderr(stdout) : null,
+            });
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
@@ -38,10 +43,27 @@ internal static class RunCommand
         }
         if (stats)
         {
-            Console.Error.WriteLine($"[stats] tier: {instance.Tier.ToString().ToLowerInvariant()}");
-            Console.Error.WriteLine("[stats] functions compiled: 0, tier-ups: 0, OSR entries: 0, deoptimizations: 0, compile time: 0.0 ms");
+            var s = instance.Statistics;
+            Console.Error.WriteLine($"[stats] tier: {s.Tier.ToString().ToLowerInvariant()}");
+            Console.Error.WriteLine($"[stats] functions compiled: {s.FunctionsCompiled}, OSR entries: {s.OsrEntries}, deoptimizations: 0, " +
+                $"code: {s.CodeBytes} bytes, compile time: {s.CompileTime.TotalMilliseconds:F1} ms");
             Console.Error.WriteLine($"[stats] run time: {clock.Elapsed.TotalMilliseconds:F1} ms");
         }
         return exitCode;
+    }
+}
+
+/// <summary>stderr for the assembly listing: program output written so far is flushed first, so
+/// a listing appears where the compile happened relative to the output.</summary>
+internal sealed class FlushingStderr(TextWriter programOutput) : TextWriter
+{
+    public override System.Text.Encoding Encoding => Console.Error.Encoding;
+
+    public override void Write(char value) => Console.Error.Write(value);
+
+    public override void Write(string? value)
+    {
+        programOutput.Flush();
+        Console.Error.Write(value);
     }
 }

@@ -1,0 +1,54 @@
+using System.Text;
+using Decoder = Iced.Intel.Decoder;
+using Iced.Intel;
+using MiniVm.Bytecode.Disassembly;
+using MiniVm.Bytecode.Opcodes;
+using MiniVm.Interpreter;
+using BytecodeInstruction = MiniVm.Bytecode.Opcodes.Instruction;
+
+namespace MiniVm.Jit;
+
+/// <summary>
+/// <c>--dump-asm</c>: a compiled code block's machine code as Iced formats it, each bytecode
+/// instruction written above the code it became (offset, name, argument and source line), and
+/// the on-stack-replacement entries marked.
+/// </summary>
+internal static class AssemblyListing
+{
+    public static void Write(TextWriter output, PreparedModule module, CompiledFunction compiled)
+    {
+        var code = compiled.Code;
+        var source = code.Source;
+        var text = new StringBuilder();
+        string title = code == module.TopLevel ? "<top level>" : code.Name;
+        text.Append($"; {title} ({module.Image.SourceName}): {compiled.Block.Code.Length} bytes at 0x{compiled.Entry:x}\n");
+
+        var bytecode = BytecodeInstruction.DecodeAll(source.Code);
+        var startsAt = compiled.Block.InstructionStarts.ToLookup(s => s.Offset, s => s.Instruction);
+        var osrAt = compiled.OsrEntries.ToDictionary(pair => (ulong)pair.Value, pair => pair.Key);
+
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(compiled.Block.Code), (ulong)compiled.Entry);
+        var formatter = new IntelFormatter();
+        formatter.Options.FirstOperandCharIndex = 8;
+        var formatted = new StringOutput();
+        while (decoder.IP < (ulong)compiled.Entry + (ulong)compiled.Block.Code.Length)
+        {
+            decoder.Decode(out var instruction);
+            int offset = (int)(instruction.IP - (ulong)compiled.Entry);
+            foreach (int index in startsAt[offset])
+            {
+                var b = bytecode[index];
+                string explained = Disassembler.Explain(module.Image, source, b) is { } e ? $" ({e})" : "";
+                string argument = b.Info.HasArgument ? $" {b.Arg}" : "";
+                text.Append($"                ; {b.Offset,4} {b.Info.Name}{argument}{explained}   line {source.LineAt(b.Offset)}\n");
+            }
+            if (osrAt.TryGetValue(instruction.IP, out int header))
+                text.Append($"                ; on-stack-replacement entry for the loop at offset {bytecode[header].Offset}\n");
+            formatter.Format(instruction, formatted);
+            text.Append($"  {offset:x6}      {formatted.ToStringAndReset()}\n");
+        }
+        text.Append('\n');
+        output.Write(text.ToString());
+        output.Flush();
+    }
+}

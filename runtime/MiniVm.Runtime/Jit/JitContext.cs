@@ -1,0 +1,39 @@
+using System.Runtime.InteropServices;
+using MiniVm.Interpreter;
+
+namespace MiniVm.Jit;
+
+/// <summary>
+/// What compiled code reads and writes of a run, at fixed offsets from the register that holds
+/// its address (r12). One per <see cref="ExecutionState"/>, in a pinned array so it never moves
+/// and managed code reads it without pointers. Compiled code keeps only two things in registers
+/// (this context and the frame base); everything else lives here or in the pinned frame memory
+/// the interpreter shares, so a compiled frame is an interpreter frame.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct JitContext
+{
+    /// <summary>The first global (<see cref="ExecutionState.Globals"/>, pinned).</summary>
+    public nint Globals;
+    /// <summary>The first <see cref="Interpreter.CallFrame"/> record (<see cref="ExecutionState.Frames"/>, pinned).</summary>
+    public nint Frames;
+    /// <summary>Records in use: the interpreter's <see cref="ExecutionState.FrameCount"/> while compiled code runs.</summary>
+    public int FrameCount;
+    /// <summary>Compiled calls take the fast path while <see cref="FrameCount"/> is below this:
+    /// the smaller of the call limit and the records' capacity.</summary>
+    public int FrameLimit;
+    /// <summary>First byte past the active stack segment: a callee frame must end at or below it.</summary>
+    public nint SegmentEnd;
+    /// <summary>The native stack pointer compiled code must stay above (a guard far below the
+    /// thread's real limit, so helpers always have room).</summary>
+    public nint StackLimit;
+    /// <summary>A GC handle to the run's <see cref="ExecutionState"/>, for the helpers.</summary>
+    public nint State;
+
+    public static readonly int GlobalsOffset = (int)Marshal.OffsetOf<JitContext>(nameof(Globals));
+    public static readonly int FramesOffset = (int)Marshal.OffsetOf<JitContext>(nameof(Frames));
+    public static readonly int FrameCountOffset = (int)Marshal.OffsetOf<JitContext>(nameof(FrameCount));
+    public static readonly int FrameLimitOffset = (int)Marshal.OffsetOf<JitContext>(nameof(FrameLimit));
+    public static readonly int SegmentEndOffset = (int)Marshal.OffsetOf<JitContext>(nameof(SegmentEnd));
+    public static readonly int StackLimitOffset = (int)Marshal.OffsetOf<JitContext>(nameof(StackLimit));
+}
