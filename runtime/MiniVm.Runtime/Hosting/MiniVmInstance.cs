@@ -21,7 +21,10 @@ public sealed class MiniVmInstance
         MaxDepth = options.MaxDepth;
         _state = new ExecutionState(Tier == MiniVmTier.Tiered ? module.PreparedTiered : module.Prepared, options.Output, options.MaxDepth);
         if (Tier != MiniVmTier.Interpreter)
+        {
+            JitWarmUp.Start();
             _state.Jit = new JitRun(module.Engine, Tier, options.JitThreshold, options.AssemblyListing);
+        }
     }
 
     /// <summary>What the JIT has done for this instance's runs.</summary>

@@ -87,6 +87,14 @@ public sealed class MiniVmModule : IDisposable
         lock (_gate) _activeRuns--;
     }
 
+    /// <summary>
+    /// Starts getting the JIT ready on a background thread, so the process's first compile does
+    /// not pay for loading the assembler. Optional: a host that will run code in the <c>jit</c> or
+    /// <c>tiered</c> mode can call it as early as it likes (the tool and the SDK's exec host do,
+    /// first thing); creating such an instance calls it too.
+    /// </summary>
+    public static void WarmUpJit() => JitWarmUp.Start();
+
     /// <summary>Frees the module's compiled code. Instances made from it can no longer run.
     /// Disposing while one of them is running is an error (its code is in use).</summary>
     public void Dispose()

@@ -24,8 +24,17 @@ internal static class AssemblyListing
         text.Append($"; {title} ({module.Image.SourceName}): {compiled.Block.Code.Length} bytes at 0x{compiled.Entry:x}\n");
 
         var bytecode = BytecodeInstruction.DecodeAll(source.Code);
-        var startsAt = compiled.Block.InstructionStarts.ToLookup(s => s.Offset, s => s.Instruction);
-        var osrAt = compiled.OsrEntries.ToDictionary(pair => (ulong)pair.Value, pair => pair.Key);
+        var startsAt = new Dictionary<int, List<int>>();
+        for (int i = 0; i < bytecode.Length; i++)
+        {
+            int start = compiled.Block.InstructionStarts[i];
+            if (start < 0) continue;
+            if (!startsAt.TryGetValue(start, out var list)) startsAt[start] = list = [];
+            list.Add(i);
+        }
+        var osrAt = new Dictionary<ulong, int>();
+        for (int i = 0; i < bytecode.Length; i++)
+            if (compiled.OsrEntries[i] != 0) osrAt[(ulong)compiled.OsrEntries[i]] = i;
 
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(compiled.Block.Code), (ulong)compiled.Entry);
         var formatter = new IntelFormatter();
@@ -35,7 +44,7 @@ internal static class AssemblyListing
         {
             decoder.Decode(out var instruction);
             int offset = (int)(instruction.IP - (ulong)compiled.Entry);
-            foreach (int index in startsAt[offset])
+            foreach (int index in startsAt.GetValueOrDefault(offset) ?? [])
             {
                 var b = bytecode[index];
                 string explained = Disassembler.Explain(module.Image, source, b) is { } e ? $" ({e})" : "";

@@ -30,10 +30,10 @@ internal struct JitContext
     /// <summary>A GC handle to the run's <see cref="ExecutionState"/>, for the helpers.</summary>
     public nint State;
 
-    public static readonly int GlobalsOffset = (int)Marshal.OffsetOf<JitContext>(nameof(Globals));
-    public static readonly int FramesOffset = (int)Marshal.OffsetOf<JitContext>(nameof(Frames));
-    public static readonly int FrameCountOffset = (int)Marshal.OffsetOf<JitContext>(nameof(FrameCount));
-    public static readonly int FrameLimitOffset = (int)Marshal.OffsetOf<JitContext>(nameof(FrameLimit));
-    public static readonly int SegmentEndOffset = (int)Marshal.OffsetOf<JitContext>(nameof(SegmentEnd));
-    public static readonly int StackLimitOffset = (int)Marshal.OffsetOf<JitContext>(nameof(StackLimit));
+    public static readonly int GlobalsOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(Globals));
+    public static readonly int FramesOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(Frames));
+    public static readonly int FrameCountOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(FrameCount));
+    public static readonly int FrameLimitOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(FrameLimit));
+    public static readonly int SegmentEndOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(SegmentEnd));
+    public static readonly int StackLimitOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(StackLimit));
 }

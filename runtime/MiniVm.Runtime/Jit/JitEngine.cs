@@ -62,7 +62,8 @@ internal sealed class JitEngine : IDisposable
             var block = FunctionCompiler.Compile(_module, code, EntryTable);
             _heap ??= new CodeHeap(new CodeHeapOptions { Name = "minivm-" + _module.Image.SourceName });
             nint start = _heap.Install(block.Code, QualifiedName(code));
-            var osr = block.OsrEntries.ToDictionary(pair => pair.Key, pair => start + pair.Value);
+            var osr = new nint[block.OsrOffsets.Length];
+            for (int i = 0; i < osr.Length; i++) osr[i] = block.OsrOffsets[i] < 0 ? 0 : start + block.OsrOffsets[i];
             var compiled = new CompiledFunction(code, start, osr, block);
             watch.Stop();
             Volatile.Write(ref _compiled[function], compiled);
@@ -88,6 +89,6 @@ internal sealed class JitEngine : IDisposable
     }
 }
 
-/// <summary>A code block's installed machine code: its entry, and an entry per loop header for
-/// on-stack replacement (by the header's instruction index).</summary>
-internal sealed record CompiledFunction(FunctionCode Code, nint Entry, IReadOnlyDictionary<int, nint> OsrEntries, CompiledBlock Block);
+/// <summary>A code block's installed machine code: its entry, and by instruction index the
+/// on-stack-replacement entry of each loop header (0 elsewhere).</summary>
+internal sealed record CompiledFunction(FunctionCode Code, nint Entry, nint[] OsrEntries, CompiledBlock Block);

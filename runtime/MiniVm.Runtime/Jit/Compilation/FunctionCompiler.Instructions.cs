@@ -26,6 +26,11 @@ internal sealed partial class FunctionCompiler
             case OpCode.LoadGlobal:
             {
                 var global = Operand.Global(arg);
+                if (!MarkAssigned(arg))
+                {
+                    Push(global);
+                    return i;
+                }
                 var unassigned = _asm.CreateLabel();
                 _asm.cmp(KindByte(global), (int)ValueKind.Unassigned);
                 _asm.je(unassigned);
@@ -52,6 +57,7 @@ internal sealed partial class FunctionCompiler
                 var global = Operand.Global(arg);
                 FlushReadsOf(global);
                 Copy(value, global);
+                MarkAssigned(arg);
                 return i;
             }
             case OpCode.PopTop:
@@ -59,7 +65,7 @@ internal sealed partial class FunctionCompiler
                 return i;
             case OpCode.DupTop:
             {
-                var top = _stack[^1];
+                var top = _stack.Top;
                 if (top.Kind == OperandKind.Slot)
                 {
                     Copy(top, Operand.Slot(Depth));
@@ -80,6 +86,7 @@ internal sealed partial class FunctionCompiler
                 _asm.movups(xmm1, __xmmword_ptr[Address(lower)]);
                 _asm.movups(__xmmword_ptr[Address(lower)], xmm0);
                 _asm.movups(__xmmword_ptr[Address(upper)], xmm1);
+                _raxHolds = Operand.None;
                 return i;
             }
             case OpCode.BinaryAdd:
@@ -132,12 +139,8 @@ internal sealed partial class FunctionCompiler
             }
             case OpCode.ReturnValue:
             {
-                var value = Pop();
-                var result = Operand.Local(0); // frame slot 0, whether or not the code has locals
-                Copy(value, result);
-                _asm.xor(eax, eax);
-                Epilogue();
-                _stack.Clear();
+                Copy(Pop(), Operand.Local(0)); // frame slot 0, whether or not the code has locals
+                EmitReturn();
                 return i;
             }
             default:
@@ -146,6 +149,15 @@ internal sealed partial class FunctionCompiler
     }
 
     // ---- Arithmetic ----
+
+    /// <summary>RETURN_VALUE once the result is in frame slot 0: status 0, and leave.</summary>
+    private void EmitReturn()
+    {
+        _asm.xor(eax, eax);
+        Epilogue();
+        _stack.Clear();
+        _raxHolds = Operand.None;
+    }
 
     /// <summary>
     /// <c>a op b</c>. Ints inline with the overflow check; two numbers with a float among them in
@@ -160,10 +172,17 @@ internal sealed partial class FunctionCompiler
         var destination = Operand.Slot(position);
         int last = i;
         var next = Next(i);
+        bool returns = next == OpCode.ReturnValue;
         if (next is OpCode.StoreFast or OpCode.StoreGlobal)
         {
             destination = next == OpCode.StoreFast ? Operand.Local(_code[i + 1].Arg) : Operand.Global(_code[i + 1].Arg);
             FlushReadsOf(destination);
+            if (next == OpCode.StoreGlobal) MarkAssigned(_code[i + 1].Arg);
+            last = i + 1;
+        }
+        else if (returns)
+        {
+            destination = Operand.Local(0); // the result slot: `return a op b` writes it directly
             last = i + 1;
         }
 
@@ -171,19 +190,21 @@ internal sealed partial class FunctionCompiler
         var done = _asm.CreateLabel();
         var aKind = StaticKind(a);
         var bKind = StaticKind(b);
-        bool canBeInts = aKind is null or ValueKind.Int && bKind is null or ValueKind.Int;
+        bool canBeInts = aKind is Unknown or ValueKind.Int && bKind is Unknown or ValueKind.Int;
         if (canBeInts)
         {
-            LoadInt(a, rax, slow);
-            EmitIntOperation(op, b, slow);
-            StoreInt(destination, rax);
+            bool bInRcx = LoadOperandsAsInts(a, b, slow);
+            EmitIntOperation(op, b, slow, bInRcx);
+            StoreInt(destination);
         }
         else
         {
             _asm.jmp(slow);
         }
         Bind(ref done);
+        _raxHolds = destination; // every path arrives with the result's bits in rax
         if (last == i) Push(destination);
+        if (returns) EmitReturn();
 
         int at = i;
         OutOfLine(() =>
@@ -193,7 +214,7 @@ internal sealed partial class FunctionCompiler
             if (op != OpCode.BinaryModulo && !(aKind is ValueKind.Int && bKind is ValueKind.Int))
             {
                 // Two ints reach here only on overflow or a bad divisor: the helper's result or error.
-                if (aKind is null && bKind is null)
+                if (aKind is Unknown && bKind is Unknown)
                 {
                     var floatPath = _asm.CreateLabel();
                     _asm.cmp(KindByte(a), (int)ValueKind.Int);
@@ -221,6 +242,7 @@ internal sealed partial class FunctionCompiler
                     default: _asm.divsd(xmm0, xmm1); break;
                 }
                 StoreFloat(destination, xmm0);
+                _asm.movq(rax, xmm0);
                 _asm.jmp(done);
             }
             Bind(ref helper);
@@ -237,6 +259,7 @@ internal sealed partial class FunctionCompiler
             _asm.mov(r9d, at);
             CallHelper(RuntimeHelpers.Arithmetic);
             Copy(left, destination);
+            _asm.mov(rax, Bits(destination));
             _asm.jmp(done);
         });
         return last;
@@ -244,9 +267,26 @@ internal sealed partial class FunctionCompiler
 
     /// <summary><c>rax = rax op b</c> for ints; jumps to <paramref name="slow"/> when <paramref name="b"/>
     /// is not an int or the operation cannot be done exactly (overflow, divisor 0 or -1).</summary>
-    private void EmitIntOperation(OpCode op, Operand b, Label slow)
+    /// <summary>Loads <paramref name="a"/> into rax and checks both operands are ints. Returns true
+    /// when <paramref name="b"/> is then already in rcx (rax held it: it moves aside for a).</summary>
+    private bool LoadOperandsAsInts(Operand a, Operand b, Label slow)
     {
-        bool smallConstant = b.Kind == OperandKind.Const && ConstantValue(b).Kind == ValueKind.Int
+        if (_raxHolds == b && a != b)
+        {
+            _asm.cmp(KindByte(b), (int)ValueKind.Int);
+            _asm.jne(slow);
+            _asm.mov(rcx, rax);
+            _raxHolds = Operand.None;
+            LoadInt(a, rax, slow);
+            return true;
+        }
+        LoadInt(a, rax, slow);
+        return false;
+    }
+
+    private void EmitIntOperation(OpCode op, Operand b, Label slow, bool bInRcx)
+    {
+        bool smallConstant = !bInRcx && b.Kind == OperandKind.Const && ConstantValue(b).Kind == ValueKind.Int
             && ConstantValue(b).Bits == (int)ConstantValue(b).Bits;
         switch (op)
         {
@@ -262,7 +302,7 @@ internal sealed partial class FunctionCompiler
                 }
                 else
                 {
-                    LoadInt(b, rcx, slow);
+                    if (!bInRcx) LoadInt(b, rcx, slow);
                     if (op == OpCode.BinaryAdd) _asm.add(rax, rcx);
                     else if (op == OpCode.BinarySubtract) _asm.sub(rax, rcx);
                     else _asm.imul(rax, rcx);
@@ -271,7 +311,12 @@ internal sealed partial class FunctionCompiler
                 return;
             default:
             {
-                LoadInt(b, rcx, slow);
+                if (!bInRcx && b.Kind == OperandKind.Const && ConstantValue(b).Kind == ValueKind.Int && ConstantDivision.CanStrengthReduce(ConstantValue(b).Bits))
+                {
+                    EmitDivisionByConstant(op, ConstantValue(b).Bits);
+                    return;
+                }
+                if (!bInRcx) LoadInt(b, rcx, slow);
                 bool safeDivisor = b.Kind == OperandKind.Const && ConstantValue(b).Kind == ValueKind.Int
                     && (ulong)(ConstantValue(b).Bits + 1) > 1;
                 if (!safeDivisor)
@@ -289,6 +334,59 @@ internal sealed partial class FunctionCompiler
         }
     }
 
+    /// <summary>
+    /// <c>rax = rax / d</c> or <c>rax % d</c> (truncating, like C# and the interpreter) without
+    /// <c>idiv</c>, which takes tens of cycles: a shift for a positive power of two, otherwise a
+    /// multiplication by the magic reciprocal (Hacker's Delight, 10-1). Cannot fail: d is not 0 or -1.
+    /// </summary>
+    private void EmitDivisionByConstant(OpCode op, long d)
+    {
+        _asm.mov(rcx, rax); // x
+        if (ConstantDivision.PowerOfTwoShift(d) is int k)
+        {
+            // Round towards zero: add d - 1 to a negative x before the arithmetic shift.
+            _asm.sar(rax, (byte)63);
+            _asm.shr(rax, (byte)(64 - k));
+            _asm.add(rax, rcx);
+            if (op == OpCode.BinaryDivide)
+            {
+                _asm.sar(rax, (byte)k);
+                return;
+            }
+            if (k <= 31) _asm.and(rax, (int)-(1L << k));
+            else
+            {
+                _asm.mov(rdx, -(1L << k));
+                _asm.and(rax, rdx);
+            }
+            _asm.sub(rcx, rax);
+            _asm.mov(rax, rcx);
+            return;
+        }
+        var (magic, shift) = ConstantDivision.Magic(d);
+        _asm.mov(rax, magic);
+        _asm.imul(rcx); // rdx = the high half of magic * x
+        if (d > 0 && magic < 0) _asm.add(rdx, rcx);
+        if (d < 0 && magic > 0) _asm.sub(rdx, rcx);
+        if (shift > 0) _asm.sar(rdx, (byte)shift);
+        _asm.mov(rax, rdx);
+        _asm.shr(rax, (byte)63);
+        _asm.add(rdx, rax); // + 1 when the quotient is negative: truncation towards zero
+        if (op == OpCode.BinaryDivide)
+        {
+            _asm.mov(rax, rdx);
+            return;
+        }
+        if (d == (int)d) _asm.imul(rdx, rdx, (int)d);
+        else
+        {
+            _asm.mov(rax, d);
+            _asm.imul(rdx, rax);
+        }
+        _asm.sub(rcx, rdx);
+        _asm.mov(rax, rcx);
+    }
+
     private void EmitNegate(int i)
     {
         var value = Pop();
@@ -298,8 +396,9 @@ internal sealed partial class FunctionCompiler
         LoadInt(value, rax, slow);
         _asm.neg(rax);
         _asm.jo(slow);
-        StoreInt(destination, rax);
+        StoreInt(destination);
         Bind(ref done);
+        _raxHolds = destination; // every path arrives with the result's bits in rax
         Push(destination);
         int at = i;
         OutOfLine(() =>
@@ -310,6 +409,7 @@ internal sealed partial class FunctionCompiler
             _asm.cmp(KindByte(destination), (int)ValueKind.Float);
             _asm.jne(helper);
             _asm.xor(__byte_ptr[Address(destination, 7)], -128); // flip the double's sign bit
+            _asm.mov(rax, Bits(destination));
             _asm.jmp(done);
             Bind(ref helper);
             _asm.mov(rdi, r12);
@@ -319,6 +419,7 @@ internal sealed partial class FunctionCompiler
             _asm.mov(r8d, _function.Index);
             _asm.mov(r9d, at);
             CallHelper(RuntimeHelpers.Error);
+            _asm.mov(rax, Bits(destination));
             _asm.jmp(done);
         });
     }
@@ -332,6 +433,7 @@ internal sealed partial class FunctionCompiler
         _asm.cmp(KindByte(destination), (int)ValueKind.Bool);
         _asm.jne(notBool);
         _asm.xor(__byte_ptr[Address(destination)], 1);
+        _raxHolds = Operand.None;
         Push(destination);
         int at = i;
         OutOfLine(() =>
@@ -408,18 +510,18 @@ internal sealed partial class FunctionCompiler
         bool jumpWhen = next == OpCode.PopJumpIfTrue;
         Label target = fused ? _labels[_targetIndex[i + 1]] : default;
         var condition = IntCondition(kind);
-        bool canBeInts = StaticKind(a) is null or ValueKind.Int && StaticKind(b) is null or ValueKind.Int;
+        bool canBeInts = StaticKind(a) is Unknown or ValueKind.Int && StaticKind(b) is Unknown or ValueKind.Int;
 
         if (canBeInts)
         {
-            LoadInt(a, rax, slow);
-            if (b.Kind == OperandKind.Const && ConstantValue(b).Bits == (int)ConstantValue(b).Bits)
+            bool bInRcx = LoadOperandsAsInts(a, b, slow);
+            if (!bInRcx && b.Kind == OperandKind.Const && ConstantValue(b).Bits == (int)ConstantValue(b).Bits)
             {
                 _asm.cmp(rax, (int)ConstantValue(b).Bits);
             }
             else
             {
-                LoadInt(b, rcx, slow);
+                if (!bInRcx) LoadInt(b, rcx, slow);
                 _asm.cmp(rax, rcx);
             }
             if (fused)
@@ -430,7 +532,7 @@ internal sealed partial class FunctionCompiler
             {
                 SetIf(condition, al);
                 _asm.movzx(eax, al);
-                StoreBool(destination, rax);
+                StoreBool(destination);
             }
         }
         else
@@ -438,6 +540,8 @@ internal sealed partial class FunctionCompiler
             _asm.jmp(slow);
         }
         Bind(ref done);
+        // Unfused, every path arrives with the bool in rax; fused, the slow path's rax is its answer.
+        _raxHolds = fused ? Operand.None : destination;
         if (!fused) Push(destination);
 
         int at = i;
@@ -509,7 +613,7 @@ internal sealed partial class FunctionCompiler
             }
             else
             {
-                StoreBool(destination, rax);
+                StoreBool(destination);
                 _asm.jmp(done);
             }
         });
@@ -569,7 +673,7 @@ internal sealed partial class FunctionCompiler
 
     private void EmitRequireBool(int i, BoolOperator op)
     {
-        var value = _stack[^1];
+        var value = _stack.Top;
         if (StaticKind(value) == ValueKind.Bool) return;
         int position = Depth - 1;
         Materialize(position);
@@ -608,13 +712,13 @@ internal sealed partial class FunctionCompiler
         var returned = _asm.CreateLabel();
         int at = i;
 
-        // The depth limit and the native stack (both also recheck in the helper).
+        _raxHolds = Operand.None;
+        // The depth limit. (The native stack needs no check here: a run starts only on a thread
+        // with room for the limit's worth of compiled frames; see JitRun.StackNeeded.)
         Bind(ref check);
         _asm.mov(eax, __dword_ptr[r12 + JitContext.FrameCountOffset]);
         _asm.cmp(eax, __dword_ptr[r12 + JitContext.FrameLimitOffset]);
         _asm.jae(checkFailed);
-        _asm.cmp(rsp, __qword_ptr[r12 + JitContext.StackLimitOffset]);
-        _asm.jb(checkFailed);
         // The caller's record: which code, and where it resumes (for traces and the depth count).
         _asm.mov(rcx, __qword_ptr[r12 + JitContext.FramesOffset]);
         _asm.lea(rdx, __[rax + rax * 4]);
@@ -622,20 +726,25 @@ internal sealed partial class FunctionCompiler
         _asm.mov(__dword_ptr[rcx + rdx * 4 + CallFrameResumeAt], i + 1);
         _asm.inc(eax);
         _asm.mov(__dword_ptr[r12 + JitContext.FrameCountOffset], eax);
-        // The callee's entry.
+        // The callee's entry (a recursive call knows its own).
+        bool recursive = calleeIndex == _function.Index;
         Bind(ref haveEntry);
-        _asm.mov(rax, _entryTable + calleeIndex * nint.Size);
-        _asm.mov(rax, __qword_ptr[rax]);
-        _asm.test(rax, rax);
-        _asm.je(noEntry);
+        if (!recursive)
+        {
+            _asm.mov(rax, _entryTable + calleeIndex * nint.Size);
+            _asm.mov(rax, __qword_ptr[rax]);
+            _asm.test(rax, rax);
+            _asm.je(noEntry);
+        }
         // Its frame must fit in the active segment.
         _asm.lea(rdi, Address(args));
         _asm.lea(rcx, __[rdi + callee.FrameSize * SlotSize]);
         _asm.cmp(rcx, __qword_ptr[r12 + JitContext.SegmentEndOffset]);
         _asm.ja(newSegment);
-        EmitEnter(callee, rdi);
+        EmitEnter(callee, rdi, recursive);
         Bind(ref returned);
         _asm.sub(__dword_ptr[r12 + JitContext.FrameCountOffset], 1);
+        _raxHolds = Operand.None;
         Push(args);
 
         OutOfLine(() =>
@@ -647,13 +756,16 @@ internal sealed partial class FunctionCompiler
             CallHelper(RuntimeHelpers.CheckCall);
             _asm.jmp(check);
 
-            Bind(ref noEntry);
-            _asm.mov(rdi, r12);
-            _asm.mov(esi, calleeIndex);
-            CallHelper(RuntimeHelpers.EnsureCompiled, checkStatus: false);
-            _asm.test(rax, rax);
-            _asm.je(_fail);
-            _asm.jmp(haveEntry);
+            if (!recursive)
+            {
+                Bind(ref noEntry);
+                _asm.mov(rdi, r12);
+                _asm.mov(esi, calleeIndex);
+                CallHelper(RuntimeHelpers.EnsureCompiled, checkStatus: false);
+                _asm.test(rax, rax);
+                _asm.je(_fail);
+                _asm.jmp(haveEntry);
+            }
 
             // A frame that starts the next segment: the helper moves the arguments there; on return
             // the result comes back to this frame's slot.
@@ -669,7 +781,7 @@ internal sealed partial class FunctionCompiler
             _asm.pop(rax);
             _asm.test(rdi, rdi);
             _asm.je(_fail);
-            EmitEnter(callee, rdi);
+            EmitEnter(callee, rdi, recursive);
             _asm.mov(rdi, r12);
             CallHelper(RuntimeHelpers.LeaveSegment, checkStatus: false);
             _asm.movups(xmm0, __xmmword_ptr[rax]);
@@ -680,7 +792,7 @@ internal sealed partial class FunctionCompiler
 
     /// <summary>Clears the callee's locals past its parameters (a fresh local is none), calls the
     /// entry in rax on the frame in <paramref name="frame"/>, and fails if it reported an error.</summary>
-    private void EmitEnter(FunctionCode callee, AssemblerRegister64 frame)
+    private void EmitEnter(FunctionCode callee, AssemblerRegister64 frame, bool recursive)
     {
         int extra = callee.LocalCount - callee.ParamCount;
         if (extra > 0)
@@ -690,7 +802,8 @@ internal sealed partial class FunctionCompiler
                 _asm.movups(__xmmword_ptr[frame + k * SlotSize], xmm0);
         }
         _asm.mov(rsi, r12);
-        _asm.call(rax);
+        if (recursive) _asm.call(_entry);
+        else _asm.call(rax);
         _asm.test(rax, rax);
         _asm.jne(_fail);
     }
@@ -710,6 +823,7 @@ internal sealed partial class FunctionCompiler
             _asm.sqrtsd(xmm0, xmm0);
             StoreFloat(destination, xmm0);
             Bind(ref done);
+            _raxHolds = Operand.None; // the general path arrives with a helper's status in rax
             Push(destination);
             OutOfLine(() =>
             {

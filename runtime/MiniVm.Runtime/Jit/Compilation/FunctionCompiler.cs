@@ -27,9 +27,9 @@ internal sealed partial class FunctionCompiler
 {
     private const int SlotSize = 16;
     private const int KindOffset = 8;
-    private static readonly int CallFrameSize = Marshal.SizeOf<CallFrame>();
-    private static readonly int CallFrameFunction = (int)Marshal.OffsetOf<CallFrame>(nameof(CallFrame.Function));
-    private static readonly int CallFrameResumeAt = (int)Marshal.OffsetOf<CallFrame>(nameof(CallFrame.ResumeAt));
+    private static readonly int CallFrameSize = Marshal.SizeOf(typeof(CallFrame));
+    private static readonly int CallFrameFunction = (int)Marshal.OffsetOf(typeof(CallFrame), nameof(CallFrame.Function));
+    private static readonly int CallFrameResumeAt = (int)Marshal.OffsetOf(typeof(CallFrame), nameof(CallFrame.ResumeAt));
 
     private readonly PreparedModule _module;
     private readonly FunctionCode _function;
@@ -39,12 +39,36 @@ internal sealed partial class FunctionCompiler
     private readonly int[] _depth;
     private readonly bool[] _isTarget;
     private readonly Label[] _labels;
-    private readonly List<Operand> _stack = [];
+    private readonly OperandStack _stack;
     private readonly List<Action> _outOfLine = [];
     private readonly List<int> _loopHeaders = [];
-    private readonly List<(int Instruction, int AsmIndex)> _starts = [];
+    /// <summary>The assembler instruction where each bytecode instruction's code starts (-1: none).</summary>
+    private readonly int[] _asmStart;
     private Label _fail;
-    private int _at;
+
+    /// <summary>
+    /// The value location whose bits rax holds at this point of the straight-line code, if any:
+    /// an arithmetic result just stored, or a value just loaded. A later read of that location
+    /// takes rax instead of memory, so a chain like <c>(s + i * 7) % m</c> does not wait for each
+    /// intermediate result to go through memory (a store-to-load round trip costs several
+    /// cycles). Every emission that changes rax or writes the location forgets it.
+    /// </summary>
+    private Operand _raxHolds = Operand.None;
+
+    /// <summary>Globals known to be assigned on every path to this point of the current block (a
+    /// global, once assigned, stays so): their "used before assigned" check is not repeated. Global
+    /// g is known when <c>_assignedInBlock[g] == _block</c>; a new block just counts up.</summary>
+    private readonly int[] _assignedInBlock;
+    private int _block = 1;
+
+    /// <summary>Records that global <paramref name="global"/> is assigned from here to the end of the block;
+    /// false if that was known already.</summary>
+    private bool MarkAssigned(int global)
+    {
+        if (_assignedInBlock[global] == _block) return false;
+        _assignedInBlock[global] = _block;
+        return true;
+    }
 
     private FunctionCompiler(PreparedModule module, FunctionCode function, nint entryTable)
     {
@@ -53,8 +77,12 @@ internal sealed partial class FunctionCompiler
         _entryTable = entryTable;
         _code = Instruction.DecodeAll(function.Source.Code);
         var depthByOffset = Verifier.StackDepths(module.Image, function.Source);
-        var indexAt = new Dictionary<int, int>(_code.Length);
+        _stack = new OperandStack(function.Source.MaxStack);
+        _assignedInBlock = new int[module.Image.Globals.Length];
+        var indexAt = new int[function.Source.Code.Length];
         for (int i = 0; i < _code.Length; i++) indexAt[_code[i].Offset] = i;
+        _asmStart = new int[_code.Length];
+        Array.Fill(_asmStart, -1);
         _depth = new int[_code.Length];
         _isTarget = new bool[_code.Length];
         _labels = new Label[_code.Length];
@@ -62,6 +90,7 @@ internal sealed partial class FunctionCompiler
         for (int i = 0; i < _code.Length; i++)
         {
             _depth[i] = depthByOffset[_code[i].Offset];
+            _usesGlobals |= _code[i].Info.Code is OpCode.LoadGlobal or OpCode.StoreGlobal;
             var flow = _code[i].Info.Flow;
             if (flow is FlowKind.Jump or FlowKind.ConditionalJump)
             {
@@ -75,6 +104,9 @@ internal sealed partial class FunctionCompiler
     }
 
     private readonly int[] _targetIndex;
+
+    /// <summary>Whether the code reads or writes globals (else r13 is not loaded).</summary>
+    private readonly bool _usesGlobals;
 
     /// <summary>Compiles <paramref name="function"/>. <paramref name="entryTable"/> is the address of
     /// the module's table of compiled entries, which calls go through.</summary>
@@ -93,40 +125,53 @@ internal sealed partial class FunctionCompiler
                 FlushAll();
                 Bind(ref _labels[i]);
                 ResetStack(_depth[i]);
-                _asm.nop(); // a label needs an instruction; it also gives every block start its own address
+                _raxHolds = Operand.None; // another path arrives here
+                _block++;
             }
-            _at = i;
-            _starts.Add((i, _asm.Instructions.Count));
+            _asmStart[i] = _asm.Instructions.Count;
             i = EmitInstruction(i);
         }
-        foreach (var emit in _outOfLine.ToArray()) emit();
+        foreach (var emit in _outOfLine.ToArray())
+        {
+            _raxHolds = Operand.None; // slow paths start from a jump, with nothing known about registers
+            emit();
+        }
 
         Bind(ref _fail);
         _asm.mov(eax, 1);
         Epilogue();
 
-        var osrLabels = new List<(int Instruction, Label Label)>();
-        foreach (int header in _loopHeaders)
+        var osrLabels = new Label[_loopHeaders.Count];
+        for (int h = 0; h < osrLabels.Length; h++)
         {
-            var entry = _asm.CreateLabel();
-            Bind(ref entry);
+            osrLabels[h] = _asm.CreateLabel();
+            Bind(ref osrLabels[h]);
             EntrySequence();
-            _asm.jmp(_labels[header]);
-            osrLabels.Add((header, entry));
+            _asm.jmp(_labels[_loopHeaders[h]]);
         }
 
         var writer = new ByteWriter();
         var result = _asm.Assemble(writer, 0, BlockEncoderOptions.ReturnNewInstructionOffsets);
-        var osr = new Dictionary<int, int>();
-        foreach (var (header, label) in osrLabels) osr[header] = (int)result.GetLabelRIP(label);
+        var osr = new int[_code.Length];
+        Array.Fill(osr, -1);
+        for (int h = 0; h < osrLabels.Length; h++) osr[_loopHeaders[h]] = (int)result.GetLabelRIP(osrLabels[h]);
         var offsets = result.Result[0].NewInstructionOffsets;
-        var starts = _starts.Select(s => (s.Instruction, (int)offsets[s.AsmIndex])).ToArray();
+        var starts = new int[_code.Length];
+        for (int i = 0; i < starts.Length; i++) starts[i] = _asmStart[i] < 0 ? -1 : (int)offsets[_asmStart[i]];
         return new CompiledBlock(writer.ToArray(), osr, starts);
     }
 
     // ---- Frame entry and exit ----
 
-    private void Prologue() => EntrySequence();
+    private Label _entry;
+
+    /// <summary>The entry compiled calls use; a recursive call jumps straight to it.</summary>
+    private void Prologue()
+    {
+        _entry = _asm.CreateLabel();
+        Bind(ref _entry);
+        EntrySequence();
+    }
 
     /// <summary>Saves the callee-saved registers compiled code uses and loads them. Three pushes
     /// after the return address leave rsp 16-byte aligned for helper calls.</summary>
@@ -137,7 +182,7 @@ internal sealed partial class FunctionCompiler
         _asm.push(r13);
         _asm.mov(rbx, rdi);
         _asm.mov(r12, rsi);
-        _asm.mov(r13, __qword_ptr[r12 + JitContext.GlobalsOffset]);
+        if (_usesGlobals) _asm.mov(r13, __qword_ptr[r12 + JitContext.GlobalsOffset]);
     }
 
     private void Epilogue()
@@ -152,20 +197,11 @@ internal sealed partial class FunctionCompiler
 
     private int Depth => _stack.Count;
 
-    private void Push(Operand operand) => _stack.Add(operand);
+    private void Push(Operand operand) => _stack.Push(operand);
 
-    private Operand Pop()
-    {
-        var top = _stack[^1];
-        _stack.RemoveAt(_stack.Count - 1);
-        return top;
-    }
+    private Operand Pop() => _stack.Pop();
 
-    private void ResetStack(int depth)
-    {
-        _stack.Clear();
-        for (int p = 0; p < depth; p++) _stack.Add(Operand.Slot(p));
-    }
+    private void ResetStack(int depth) => _stack.Reset(depth);
 
     /// <summary>Writes every pending entry to its slot.</summary>
     private void FlushAll()
@@ -212,54 +248,65 @@ internal sealed partial class FunctionCompiler
 
     private Value ConstantValue(Operand operand) => _function.Constants[operand.Index];
 
-    /// <summary>The value's kind if it is known while compiling (a constant).</summary>
-    private ValueKind? StaticKind(Operand operand) =>
-        operand.Kind == OperandKind.Const ? ConstantValue(operand).Kind : null;
+    /// <summary>A <see cref="StaticKind"/> that says "not known while compiling".</summary>
+    private const ValueKind Unknown = (ValueKind)0xFF;
 
-    /// <summary>Copies a value (16 bytes, or a constant's bits and kind) to <paramref name="destination"/>.</summary>
+    /// <summary>The value's kind if it is known while compiling (a constant), else <see cref="Unknown"/>.</summary>
+    private ValueKind StaticKind(Operand operand) =>
+        operand.Kind == OperandKind.Const ? ConstantValue(operand).Kind : Unknown;
+
+    /// <summary>
+    /// Copies a value (its bits and kind, or a constant's) to <paramref name="destination"/>. The
+    /// bits go as 8 bytes and the kind as 1, the sizes they are stored with, so the loads take the
+    /// values straight from recent stores (a 16-byte load of two smaller stores would stall).
+    /// Leaves rax holding the bits.
+    /// </summary>
     private void Copy(Operand source, Operand destination)
     {
         if (source == destination) return;
         if (source.Kind == OperandKind.Const)
         {
             var value = ConstantValue(source);
-            StoreBits(destination, value.Bits);
+            _asm.mov(rax, value.Bits);
+            _asm.mov(Bits(destination), rax);
             _asm.mov(KindByte(destination), (int)value.Kind);
+            _raxHolds = destination;
             return;
         }
-        _asm.movups(xmm0, __xmmword_ptr[Address(source)]);
-        _asm.movups(__xmmword_ptr[Address(destination)], xmm0);
+        if (_raxHolds != source) _asm.mov(rax, Bits(source));
+        _asm.movzx(ecx, KindByte(source));
+        _asm.mov(Bits(destination), rax);
+        _asm.mov(KindByte(destination), cl);
+        _raxHolds = destination;
     }
 
-    private void StoreBits(Operand destination, long bits)
+    /// <summary>Forgets what rax holds if it is <paramref name="location"/>, about to be written some other way.</summary>
+    private void Overwriting(Operand location)
     {
-        if (bits == (int)bits)
-        {
-            _asm.mov(Bits(destination), (int)bits);
-        }
-        else
-        {
-            _asm.mov(rax, bits);
-            _asm.mov(Bits(destination), rax);
-        }
+        if (_raxHolds == location) _raxHolds = Operand.None;
     }
 
-    private void StoreInt(Operand destination, AssemblerRegister64 value)
+    /// <summary>Stores the int in rax (which then holds <paramref name="destination"/>).</summary>
+    private void StoreInt(Operand destination)
     {
-        _asm.mov(Bits(destination), value);
+        _asm.mov(Bits(destination), rax);
         _asm.mov(KindByte(destination), (int)ValueKind.Int);
+        _raxHolds = destination;
     }
 
     private void StoreFloat(Operand destination, AssemblerRegisterXMM value)
     {
+        Overwriting(destination);
         _asm.movsd(__qword_ptr[Address(destination)], value);
         _asm.mov(KindByte(destination), (int)ValueKind.Float);
     }
 
-    private void StoreBool(Operand destination, AssemblerRegister64 zeroOrOne)
+    /// <summary>Stores the bool (0 or 1) in rax (which then holds <paramref name="destination"/>).</summary>
+    private void StoreBool(Operand destination)
     {
-        _asm.mov(Bits(destination), zeroOrOne);
+        _asm.mov(Bits(destination), rax);
         _asm.mov(KindByte(destination), (int)ValueKind.Bool);
+        _raxHolds = destination;
     }
 
     /// <summary>Loads an int operand into <paramref name="register"/>, going to <paramref name="notInt"/> if it is not one.</summary>
@@ -270,11 +317,18 @@ internal sealed partial class FunctionCompiler
             var value = ConstantValue(operand);
             if (value.Kind != ValueKind.Int) _asm.jmp(notInt);
             else _asm.mov(register, value.Bits);
+            if (register == rax) _raxHolds = Operand.None;
             return;
         }
         _asm.cmp(KindByte(operand), (int)ValueKind.Int);
         _asm.jne(notInt);
+        if (_raxHolds == operand)
+        {
+            if (register != rax) _asm.mov(register, rax);
+            return;
+        }
         _asm.mov(register, Bits(operand));
+        if (register == rax) _raxHolds = operand;
     }
 
     /// <summary>Loads an int or float operand as a double, going to <paramref name="other"/> for anything else.</summary>
@@ -290,6 +344,7 @@ internal sealed partial class FunctionCompiler
             }
             _asm.mov(rax, BitConverter.DoubleToInt64Bits(value.ToDouble()));
             _asm.movq(register, rax);
+            _raxHolds = Operand.None;
             return;
         }
         var isFloat = _asm.CreateLabel();
@@ -311,6 +366,7 @@ internal sealed partial class FunctionCompiler
     /// failure exit if it returns non-zero.</summary>
     private void CallHelper(nint helper, bool checkStatus = true)
     {
+        _raxHolds = Operand.None;
         _asm.mov(rax, helper);
         _asm.call(rax);
         if (checkStatus)
@@ -361,7 +417,7 @@ internal sealed partial class FunctionCompiler
     }
 }
 
-/// <summary>A compiled code block before it is installed: position-independent machine code, the
-/// offsets of its on-stack-replacement entries by loop-header instruction, and where each
-/// bytecode instruction's code starts (for listings).</summary>
-internal sealed record CompiledBlock(byte[] Code, IReadOnlyDictionary<int, int> OsrEntries, (int Instruction, int Offset)[] InstructionStarts);
+/// <summary>A compiled code block before it is installed: position-independent machine code, and
+/// by bytecode instruction index the offset of its on-stack-replacement entry (loop headers) and
+/// where its code starts (for listings); -1 where there is none.</summary>
+internal sealed record CompiledBlock(byte[] Code, int[] OsrOffsets, int[] InstructionStarts);

@@ -28,6 +28,8 @@ namespace MiniVm.Sdk.ExecHost
                 return UsageError;
             }
 
+            // Compiled tiers: get the JIT ready on another core while the module loads.
+            global::MiniVm.MiniVmModule.WarmUpJit();
             string entryPoint = System.AppContext.GetData("MiniVm.EntryPoint") as string;
             if (string.IsNullOrEmpty(entryPoint)) entryPoint = "main.txtc";
             string path = System.IO.Path.Combine(System.AppContext.BaseDirectory, entryPoint);
