@@ -21,7 +21,7 @@ internal static class AssemblyListing
         var source = code.Source;
         var text = new StringBuilder();
         string title = code == module.TopLevel ? "<top level>" : code.Name;
-        text.Append($"; {title} ({module.Image.SourceName}): {compiled.Block.Code.Length} bytes at 0x{compiled.Entry:x}\n");
+        text.Append($"; {title} ({module.Image.SourceName}): {compiled.Block.Code.Length} bytes at 0x{compiled.Start:x}\n");
 
         var bytecode = BytecodeInstruction.DecodeAll(source.Code);
         var startsAt = new Dictionary<int, List<int>>();
@@ -36,14 +36,15 @@ internal static class AssemblyListing
         for (int i = 0; i < bytecode.Length; i++)
             if (compiled.OsrEntries[i] != 0) osrAt[(ulong)compiled.OsrEntries[i]] = i;
 
-        var decoder = Decoder.Create(64, new ByteArrayCodeReader(compiled.Block.Code), (ulong)compiled.Entry);
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(compiled.Block.Code), (ulong)compiled.Start);
         var formatter = new IntelFormatter();
         formatter.Options.FirstOperandCharIndex = 8;
         var formatted = new StringOutput();
-        while (decoder.IP < (ulong)compiled.Entry + (ulong)compiled.Block.Code.Length)
+        while (decoder.IP < (ulong)compiled.Start + (ulong)compiled.Block.Code.Length)
         {
             decoder.Decode(out var instruction);
-            int offset = (int)(instruction.IP - (ulong)compiled.Entry);
+            int offset = (int)(instruction.IP - (ulong)compiled.Start);
+            if (instruction.IP == (ulong)compiled.Entry) text.Append("                ; external entry (called from managed code)\n");
             foreach (int index in startsAt.GetValueOrDefault(offset) ?? [])
             {
                 var b = bytecode[index];

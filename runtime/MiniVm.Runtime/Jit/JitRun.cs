@@ -81,17 +81,17 @@ internal sealed class JitRun
     public void SyncSegment(ExecutionState state) =>
         _context[0].SegmentEnd = Marshal.UnsafeAddrOfPinnedArrayElement(state.Segment, 0) + state.Segment.Length * Unsafe.SizeOf<Value>();
 
-    /// <summary>The compiled entry of <paramref name="function"/>, compiling it now (compiled code
-    /// calling it means it is needed compiled).</summary>
-    public nint EntryOf(ExecutionState state, int function) => Engine.GetOrCompile(function, this).Entry;
+    /// <summary>The internal entry of <paramref name="function"/> for a compiled caller, compiling it
+    /// now (compiled code calling it means it is needed compiled).</summary>
+    public nint InternalEntryOf(int function) => Engine.GetOrCompile(function, this).Start;
 
     /// <summary>For a call the interpreter is about to make: the callee's compiled entry if it
     /// should run compiled (it has code, or this call makes it hot), else 0 and the call is counted.</summary>
     public nint EntryForCall(ExecutionState state, int function)
     {
-        nint entry = Engine.Entry(function);
+        nint entry = Engine.ExternalEntry(function);
         if (entry != 0) return entry;
-        if (Tier == MiniVmTier.Jit || ++Engine.Counters[function] > Threshold) return EntryOf(state, function);
+        if (Tier == MiniVmTier.Jit || ++Engine.Counters[function] > Threshold) return Engine.GetOrCompile(function, this).Entry;
         return 0;
     }
 

@@ -226,7 +226,7 @@ internal static unsafe class RuntimeHelpers
         try
         {
             state = StateOf(context);
-            return state.Jit!.EntryOf(state, callee);
+            return state.Jit!.InternalEntryOf(callee);
         }
         catch (Exception e)
         {

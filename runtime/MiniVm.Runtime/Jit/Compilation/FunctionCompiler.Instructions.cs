@@ -86,7 +86,7 @@ internal sealed partial class FunctionCompiler
                 _asm.movups(xmm1, __xmmword_ptr[Address(lower)]);
                 _asm.movups(__xmmword_ptr[Address(lower)], xmm0);
                 _asm.movups(__xmmword_ptr[Address(upper)], xmm1);
-                _raxHolds = Operand.None;
+                ForgetRegisters();
                 return i;
             }
             case OpCode.BinaryAdd:
@@ -156,7 +156,7 @@ internal sealed partial class FunctionCompiler
         _asm.xor(eax, eax);
         Epilogue();
         _stack.Clear();
-        _raxHolds = Operand.None;
+        ForgetRegisters();
     }
 
     /// <summary>
@@ -188,10 +188,18 @@ internal sealed partial class FunctionCompiler
 
         var slow = _asm.CreateLabel();
         var done = _asm.CreateLabel();
-        var aKind = StaticKind(a);
-        var bKind = StaticKind(b);
-        bool canBeInts = aKind is Unknown or ValueKind.Int && bKind is Unknown or ValueKind.Int;
-        if (canBeInts)
+        var aKinds = KindsOf(a);
+        var bKinds = KindsOf(b);
+        // A float operand (proved, or a float constant) makes the result a float whatever the
+        // other number is: that case goes straight to SSE. Otherwise ints are tried first.
+        bool floatFirst = op != OpCode.BinaryModulo && (aKinds == KindSet.Float || bKinds == KindSet.Float);
+        bool floatPossible = op != OpCode.BinaryModulo && May(aKinds, KindSet.Float | KindSet.Int) && May(bKinds, KindSet.Float | KindSet.Int)
+            && (May(aKinds, KindSet.Float) || May(bKinds, KindSet.Float));
+        if (floatFirst)
+        {
+            EmitFloatArithmetic(op, a, b, destination, slow);
+        }
+        else if (May(aKinds, KindSet.Int) && May(bKinds, KindSet.Int))
         {
             bool bInRcx = LoadOperandsAsInts(a, b, slow);
             EmitIntOperation(op, b, slow, bInRcx);
@@ -202,7 +210,9 @@ internal sealed partial class FunctionCompiler
             _asm.jmp(slow);
         }
         Bind(ref done);
-        _raxHolds = destination; // every path arrives with the result's bits in rax
+        // Every path arrives with the result's bits in rax, except from the float-first code.
+        _raxHolds = floatFirst ? Operand.None : destination;
+        if (!floatFirst) _xmm0Holds = Operand.None; // the float slow path arrives with the result in xmm0, the int path does not
         if (last == i) Push(destination);
         if (returns) EmitReturn();
 
@@ -211,37 +221,26 @@ internal sealed partial class FunctionCompiler
         {
             Bind(ref slow);
             var helper = _asm.CreateLabel();
-            if (op != OpCode.BinaryModulo && !(aKind is ValueKind.Int && bKind is ValueKind.Int))
+            if (floatPossible && !floatFirst)
             {
                 // Two ints reach here only on overflow or a bad divisor: the helper's result or error.
-                if (aKind is Unknown && bKind is Unknown)
+                if (May(aKinds, KindSet.Int) && May(bKinds, KindSet.Int))
                 {
                     var floatPath = _asm.CreateLabel();
-                    _asm.cmp(KindByte(a), (int)ValueKind.Int);
-                    _asm.jne(floatPath);
-                    _asm.cmp(KindByte(b), (int)ValueKind.Int);
-                    _asm.je(helper);
+                    if (aKinds != KindSet.Int)
+                    {
+                        _asm.cmp(KindByte(a), (int)ValueKind.Int);
+                        _asm.jne(floatPath);
+                    }
+                    if (bKinds != KindSet.Int)
+                    {
+                        _asm.cmp(KindByte(b), (int)ValueKind.Int);
+                        _asm.jne(floatPath);
+                    }
+                    _asm.jmp(helper);
                     Bind(ref floatPath);
                 }
-                else if (aKind is ValueKind.Int || bKind is ValueKind.Int)
-                {
-                    var other = aKind is ValueKind.Int ? b : a;
-                    if (other.Kind != OperandKind.Const) // a constant other operand is not an int here
-                    {
-                        _asm.cmp(KindByte(other), (int)ValueKind.Int);
-                        _asm.je(helper);
-                    }
-                }
-                LoadNumber(a, xmm0, helper);
-                LoadNumber(b, xmm1, helper);
-                switch (op)
-                {
-                    case OpCode.BinaryAdd: _asm.addsd(xmm0, xmm1); break;
-                    case OpCode.BinarySubtract: _asm.subsd(xmm0, xmm1); break;
-                    case OpCode.BinaryMultiply: _asm.mulsd(xmm0, xmm1); break;
-                    default: _asm.divsd(xmm0, xmm1); break;
-                }
-                StoreFloat(destination, xmm0);
+                EmitFloatArithmetic(op, a, b, destination, helper);
                 _asm.movq(rax, xmm0);
                 _asm.jmp(done);
             }
@@ -260,6 +259,7 @@ internal sealed partial class FunctionCompiler
             CallHelper(RuntimeHelpers.Arithmetic);
             Copy(left, destination);
             _asm.mov(rax, Bits(destination));
+            if (floatFirst) _asm.movsd(xmm0, __qword_ptr[Address(destination)]); // a float: the float-first path's xmm0
             _asm.jmp(done);
         });
         return last;
@@ -267,6 +267,36 @@ internal sealed partial class FunctionCompiler
 
     /// <summary><c>rax = rax op b</c> for ints; jumps to <paramref name="slow"/> when <paramref name="b"/>
     /// is not an int or the operation cannot be done exactly (overflow, divisor 0 or -1).</summary>
+    /// <summary><c>destination = a op b</c> in SSE registers, each operand an int (converted) or a
+    /// float; anything else goes to <paramref name="other"/>. Float arithmetic cannot fail.</summary>
+    private void EmitFloatArithmetic(OpCode op, Operand a, Operand b, Operand destination, Label other)
+    {
+        LoadFloatOperands(a, b, other);
+        switch (op)
+        {
+            case OpCode.BinaryAdd: _asm.addsd(xmm0, xmm1); break;
+            case OpCode.BinarySubtract: _asm.subsd(xmm0, xmm1); break;
+            case OpCode.BinaryMultiply: _asm.mulsd(xmm0, xmm1); break;
+            default: _asm.divsd(xmm0, xmm1); break;
+        }
+        StoreFloat(destination, xmm0);
+    }
+
+    /// <summary>Loads <paramref name="a"/> into xmm0 and <paramref name="b"/> into xmm1 as doubles (if xmm0
+    /// held b, it moves aside first).</summary>
+    private void LoadFloatOperands(Operand a, Operand b, Label other)
+    {
+        if (_xmm0Holds == b && a != b)
+        {
+            _asm.movapd(xmm1, xmm0);
+            _xmm0Holds = Operand.None;
+            LoadNumber(a, xmm0, other);
+            return;
+        }
+        LoadNumber(a, xmm0, other);
+        LoadNumber(b, xmm1, other);
+    }
+
     /// <summary>Loads <paramref name="a"/> into rax and checks both operands are ints. Returns true
     /// when <paramref name="b"/> is then already in rcx (rax held it: it moves aside for a).</summary>
     private bool LoadOperandsAsInts(Operand a, Operand b, Label slow)
@@ -399,6 +429,7 @@ internal sealed partial class FunctionCompiler
         StoreInt(destination);
         Bind(ref done);
         _raxHolds = destination; // every path arrives with the result's bits in rax
+        _xmm0Holds = Operand.None; // the slow path may call a helper
         Push(destination);
         int at = i;
         OutOfLine(() =>
@@ -433,7 +464,7 @@ internal sealed partial class FunctionCompiler
         _asm.cmp(KindByte(destination), (int)ValueKind.Bool);
         _asm.jne(notBool);
         _asm.xor(__byte_ptr[Address(destination)], 1);
-        _raxHolds = Operand.None;
+        Overwriting(destination);
         Push(destination);
         int at = i;
         OutOfLine(() =>
@@ -510,9 +541,19 @@ internal sealed partial class FunctionCompiler
         bool jumpWhen = next == OpCode.PopJumpIfTrue;
         Label target = fused ? _labels[_targetIndex[i + 1]] : default;
         var condition = IntCondition(kind);
-        bool canBeInts = StaticKind(a) is Unknown or ValueKind.Int && StaticKind(b) is Unknown or ValueKind.Int;
+        var aKinds = KindsOf(a);
+        var bKinds = KindsOf(b);
 
-        if (canBeInts)
+        if (aKinds == KindSet.Float && bKinds == KindSet.Float)
+        {
+            // Proved floats: the comparison cannot fail and needs no slow path.
+            EmitFloatCompare(kind, a, b, fused ? target : null, jumpWhen, destination);
+            Bind(ref done);
+            _raxHolds = fused ? Operand.None : destination;
+            if (!fused) Push(destination);
+            return fused ? i + 1 : i;
+        }
+        if (May(aKinds, KindSet.Int) && May(bKinds, KindSet.Int))
         {
             bool bInRcx = LoadOperandsAsInts(a, b, slow);
             if (!bInRcx && b.Kind == OperandKind.Const && ConstantValue(b).Bits == (int)ConstantValue(b).Bits)
@@ -542,6 +583,7 @@ internal sealed partial class FunctionCompiler
         Bind(ref done);
         // Unfused, every path arrives with the bool in rax; fused, the slow path's rax is its answer.
         _raxHolds = fused ? Operand.None : destination;
+        _xmm0Holds = Operand.None; // the slow path uses xmm0
         if (!fused) Push(destination);
 
         int at = i;
@@ -550,42 +592,22 @@ internal sealed partial class FunctionCompiler
             Bind(ref slow);
             var helper = _asm.CreateLabel();
             var haveResult = _asm.CreateLabel();
-            if (a.Kind != OperandKind.Const && b.Kind != OperandKind.Const || StaticKind(a) is ValueKind.Float || StaticKind(b) is ValueKind.Float)
+            if (May(aKinds, KindSet.Float) && May(bKinds, KindSet.Float))
             {
                 // Two floats: ucomisd sets CF for "below", ZF for "equal", and all of ZF, PF, CF when unordered.
-                if (a.Kind != OperandKind.Const)
+                if (aKinds != KindSet.Float)
                 {
                     _asm.cmp(KindByte(a), (int)ValueKind.Float);
                     _asm.jne(helper);
                 }
-                else if (StaticKind(a) != ValueKind.Float) _asm.jmp(helper);
-                if (b.Kind != OperandKind.Const)
+                if (bKinds != KindSet.Float)
                 {
                     _asm.cmp(KindByte(b), (int)ValueKind.Float);
                     _asm.jne(helper);
                 }
-                else if (StaticKind(b) != ValueKind.Float) _asm.jmp(helper);
                 LoadNumber(a, xmm0, helper);
                 LoadNumber(b, xmm1, helper);
-                switch (kind)
-                {
-                    case CompareKind.Less: _asm.ucomisd(xmm1, xmm0); _asm.seta(al); break;
-                    case CompareKind.LessEqual: _asm.ucomisd(xmm1, xmm0); _asm.setae(al); break;
-                    case CompareKind.Greater: _asm.ucomisd(xmm0, xmm1); _asm.seta(al); break;
-                    case CompareKind.GreaterEqual: _asm.ucomisd(xmm0, xmm1); _asm.setae(al); break;
-                    case CompareKind.Equal:
-                        _asm.ucomisd(xmm0, xmm1);
-                        _asm.sete(al);
-                        _asm.setnp(cl);
-                        _asm.and(al, cl);
-                        break;
-                    default:
-                        _asm.ucomisd(xmm0, xmm1);
-                        _asm.setne(al);
-                        _asm.setp(cl);
-                        _asm.or(al, cl);
-                        break;
-                }
+                FloatConditionToAl(kind);
                 _asm.movzx(eax, al);
                 _asm.jmp(haveResult);
             }
@@ -620,6 +642,72 @@ internal sealed partial class FunctionCompiler
         return fused ? i + 1 : i;
     }
 
+    /// <summary>al = the comparison of the doubles in xmm0 and xmm1 (false when either is NaN, except for !=).</summary>
+    private void FloatConditionToAl(CompareKind kind)
+    {
+        switch (kind)
+        {
+            case CompareKind.Less: _asm.ucomisd(xmm1, xmm0); _asm.seta(al); break;
+            case CompareKind.LessEqual: _asm.ucomisd(xmm1, xmm0); _asm.setae(al); break;
+            case CompareKind.Greater: _asm.ucomisd(xmm0, xmm1); _asm.seta(al); break;
+            case CompareKind.GreaterEqual: _asm.ucomisd(xmm0, xmm1); _asm.setae(al); break;
+            case CompareKind.Equal:
+                _asm.ucomisd(xmm0, xmm1);
+                _asm.sete(al);
+                _asm.setnp(cl);
+                _asm.and(al, cl);
+                break;
+            default:
+                _asm.ucomisd(xmm0, xmm1);
+                _asm.setne(al);
+                _asm.setp(cl);
+                _asm.or(al, cl);
+                break;
+        }
+    }
+
+    /// <summary>A comparison of two proved floats: a branch to <paramref name="target"/> when it is
+    /// <paramref name="jumpWhen"/> (fused with the jump that follows), or the bool stored.</summary>
+    private void EmitFloatCompare(CompareKind kind, Operand a, Operand b, Label? target, bool jumpWhen, Operand destination)
+    {
+        var unused = _asm.CreateLabel();
+        LoadFloatOperands(a, b, unused);
+        if (target is { } to && kind is CompareKind.Less or CompareKind.LessEqual or CompareKind.Greater or CompareKind.GreaterEqual)
+        {
+            // "Above" conditions read CF and ZF only, and an unordered compare sets both: NaN is false.
+            if (kind is CompareKind.Less or CompareKind.LessEqual) _asm.ucomisd(xmm1, xmm0);
+            else _asm.ucomisd(xmm0, xmm1);
+            bool orEqual = kind is CompareKind.LessEqual or CompareKind.GreaterEqual;
+            if (jumpWhen)
+            {
+                if (orEqual) _asm.jae(to);
+                else _asm.ja(to);
+            }
+            else
+            {
+                if (orEqual) _asm.jb(to);
+                else _asm.jbe(to);
+            }
+        }
+        else
+        {
+            FloatConditionToAl(kind);
+            if (target is { } branchTo)
+            {
+                _asm.test(al, al);
+                if (jumpWhen) _asm.jne(branchTo);
+                else _asm.je(branchTo);
+            }
+            else
+            {
+                _asm.movzx(eax, al);
+                StoreBool(destination);
+            }
+        }
+        Bind(ref unused); // never jumped to: both operands are proved floats
+        _raxHolds = Operand.None;
+    }
+
     /// <summary>POP_JUMP_IF_FALSE/TRUE on its own: the condition must be a bool.</summary>
     private void EmitConditionalJump(int i, bool jumpWhen)
     {
@@ -635,8 +723,11 @@ internal sealed partial class FunctionCompiler
         if (condition.Kind == OperandKind.Const) Copy(condition, slot);
         var where = condition.Kind == OperandKind.Const ? slot : condition;
         var notBool = _asm.CreateLabel();
-        _asm.cmp(KindByte(where), (int)ValueKind.Bool);
-        _asm.jne(notBool);
+        if (KindsOf(condition) != KindSet.Bool)
+        {
+            _asm.cmp(KindByte(where), (int)ValueKind.Bool);
+            _asm.jne(notBool);
+        }
         _asm.cmp(__byte_ptr[Address(where)], 0);
         if (jumpWhen) _asm.jne(target);
         else _asm.je(target);
@@ -656,8 +747,11 @@ internal sealed partial class FunctionCompiler
         FlushAll();
         var slot = Operand.Slot(Depth - 1);
         var notBool = _asm.CreateLabel();
-        _asm.cmp(KindByte(slot), (int)ValueKind.Bool);
-        _asm.jne(notBool);
+        if (KindsOf(slot) != KindSet.Bool)
+        {
+            _asm.cmp(KindByte(slot), (int)ValueKind.Bool);
+            _asm.jne(notBool);
+        }
         _asm.cmp(__byte_ptr[Address(slot)], 0);
         var target = _labels[_targetIndex[i]];
         if (isAnd) _asm.je(target); // false: the result of `and`
@@ -674,7 +768,7 @@ internal sealed partial class FunctionCompiler
     private void EmitRequireBool(int i, BoolOperator op)
     {
         var value = _stack.Top;
-        if (StaticKind(value) == ValueKind.Bool) return;
+        if (KindsOf(value) == KindSet.Bool) return;
         int position = Depth - 1;
         Materialize(position);
         var slot = Operand.Slot(position);
@@ -712,20 +806,18 @@ internal sealed partial class FunctionCompiler
         var returned = _asm.CreateLabel();
         int at = i;
 
-        _raxHolds = Operand.None;
+        ForgetRegisters();
         // The depth limit. (The native stack needs no check here: a run starts only on a thread
         // with room for the limit's worth of compiled frames; see JitRun.StackNeeded.)
         Bind(ref check);
-        _asm.mov(eax, __dword_ptr[r12 + JitContext.FrameCountOffset]);
-        _asm.cmp(eax, __dword_ptr[r12 + JitContext.FrameLimitOffset]);
+        _asm.cmp(r14d, r15d);
         _asm.jae(checkFailed);
         // The caller's record: which code, and where it resumes (for traces and the depth count).
         _asm.mov(rcx, __qword_ptr[r12 + JitContext.FramesOffset]);
-        _asm.lea(rdx, __[rax + rax * 4]);
+        _asm.lea(rdx, __[r14 + r14 * 4]);
         _asm.mov(__dword_ptr[rcx + rdx * 4 + CallFrameFunction], _function.Index);
         _asm.mov(__dword_ptr[rcx + rdx * 4 + CallFrameResumeAt], i + 1);
-        _asm.inc(eax);
-        _asm.mov(__dword_ptr[r12 + JitContext.FrameCountOffset], eax);
+        _asm.inc(r14d);
         // The callee's entry (a recursive call knows its own).
         bool recursive = calleeIndex == _function.Index;
         Bind(ref haveEntry);
@@ -743,8 +835,8 @@ internal sealed partial class FunctionCompiler
         _asm.ja(newSegment);
         EmitEnter(callee, rdi, recursive);
         Bind(ref returned);
-        _asm.sub(__dword_ptr[r12 + JitContext.FrameCountOffset], 1);
-        _raxHolds = Operand.None;
+        _asm.dec(r14d);
+        ForgetRegisters();
         Push(args);
 
         OutOfLine(() =>
@@ -754,6 +846,7 @@ internal sealed partial class FunctionCompiler
             _asm.mov(esi, _function.Index);
             _asm.mov(edx, at);
             CallHelper(RuntimeHelpers.CheckCall);
+            _asm.mov(r15d, __dword_ptr[r12 + JitContext.FrameLimitOffset]); // the records grew
             _asm.jmp(check);
 
             if (!recursive)
@@ -801,7 +894,6 @@ internal sealed partial class FunctionCompiler
             for (int k = callee.ParamCount; k < callee.LocalCount; k++)
                 _asm.movups(__xmmword_ptr[frame + k * SlotSize], xmm0);
         }
-        _asm.mov(rsi, r12);
         if (recursive) _asm.call(_entry);
         else _asm.call(rax);
         _asm.test(rax, rax);
@@ -823,7 +915,7 @@ internal sealed partial class FunctionCompiler
             _asm.sqrtsd(xmm0, xmm0);
             StoreFloat(destination, xmm0);
             Bind(ref done);
-            _raxHolds = Operand.None; // the general path arrives with a helper's status in rax
+            ForgetRegisters(); // the general path arrives with a helper's status in rax
             Push(destination);
             OutOfLine(() =>
             {

@@ -20,8 +20,12 @@ namespace MiniVm.Jit.Compilation;
 /// paths are inline; everything else calls <see cref="RuntimeHelpers"/>, the interpreter's own
 /// semantics. Calls between compiled functions are native calls that also write the
 /// interpreter's <see cref="CallFrame"/> record, so depth limits and stack traces are the same.
-/// <para>Registers: <c>rbx</c> the frame (local 0), <c>r12</c> the <see cref="JitContext"/>,
-/// <c>r13</c> the globals; <c>rax, rcx, rdx, xmm0, xmm1</c> scratch.</para>
+/// <para>Registers: <c>rbx</c> the frame (local 0, saved by each compiled activation);
+/// <c>r12</c> the <see cref="JitContext"/>, <c>r13</c> the globals, <c>r14</c> the number of frame
+/// records in use, <c>r15</c> the limit on it: these four are the same in every compiled
+/// activation of a run, so compiled calls neither pass nor save them (the external entry, which
+/// managed code calls, loads and restores them). <c>rax, rcx, rdx, rsi, rdi, r8, r9, xmm0,
+/// xmm1</c> are scratch.</para>
 /// </summary>
 internal sealed partial class FunctionCompiler
 {
@@ -54,6 +58,17 @@ internal sealed partial class FunctionCompiler
     /// cycles). Every emission that changes rax or writes the location forgets it.
     /// </summary>
     private Operand _raxHolds = Operand.None;
+
+    /// <summary>Like <see cref="_raxHolds"/> for floats: the location whose value (a float) xmm0
+    /// holds, so <c>2.0 * zr * zi + ci</c> stays in a register from one operation to the next.</summary>
+    private Operand _xmm0Holds = Operand.None;
+
+    /// <summary>Nothing is known about registers any more (a label, a call, a slow path).</summary>
+    private void ForgetRegisters()
+    {
+        _raxHolds = Operand.None;
+        _xmm0Holds = Operand.None;
+    }
 
     /// <summary>Globals known to be assigned on every path to this point of the current block (a
     /// global, once assigned, stays so): their "used before assigned" check is not repeated. Global
@@ -90,7 +105,6 @@ internal sealed partial class FunctionCompiler
         for (int i = 0; i < _code.Length; i++)
         {
             _depth[i] = depthByOffset[_code[i].Offset];
-            _usesGlobals |= _code[i].Info.Code is OpCode.LoadGlobal or OpCode.StoreGlobal;
             var flow = _code[i].Info.Flow;
             if (flow is FlowKind.Jump or FlowKind.ConditionalJump)
             {
@@ -101,12 +115,17 @@ internal sealed partial class FunctionCompiler
                 if (target <= i && !_loopHeaders.Contains(target)) _loopHeaders.Add(target);
             }
         }
+        _kinds = KindAnalysis.Run(module, function, _code, _targetIndex, _depth);
     }
 
     private readonly int[] _targetIndex;
 
-    /// <summary>Whether the code reads or writes globals (else r13 is not loaded).</summary>
-    private readonly bool _usesGlobals;
+    /// <summary>What kinds each local and stack slot can hold (checks it proves cannot fail are left out).</summary>
+    private readonly KindAnalysis _kinds;
+
+    /// <summary>The instruction being compiled (slow paths compiled later restore it: kinds are per instruction).</summary>
+    private int _at;
+
 
     /// <summary>Compiles <paramref name="function"/>. <paramref name="entryTable"/> is the address of
     /// the module's table of compiled entries, which calls go through.</summary>
@@ -125,15 +144,16 @@ internal sealed partial class FunctionCompiler
                 FlushAll();
                 Bind(ref _labels[i]);
                 ResetStack(_depth[i]);
-                _raxHolds = Operand.None; // another path arrives here
+                ForgetRegisters(); // another path arrives here
                 _block++;
             }
             _asmStart[i] = _asm.Instructions.Count;
+            _at = i;
             i = EmitInstruction(i);
         }
         foreach (var emit in _outOfLine.ToArray())
         {
-            _raxHolds = Operand.None; // slow paths start from a jump, with nothing known about registers
+            ForgetRegisters(); // slow paths start from a jump, with nothing known about registers
             emit();
         }
 
@@ -141,12 +161,20 @@ internal sealed partial class FunctionCompiler
         _asm.mov(eax, 1);
         Epilogue();
 
+        // Managed code enters through an external entry: the normal one, or one per loop header
+        // (on-stack replacement, which continues an interpreted activation in this code).
+        var external = _asm.CreateLabel();
+        Bind(ref external);
+        ExternalEntry(_entry);
         var osrLabels = new Label[_loopHeaders.Count];
         for (int h = 0; h < osrLabels.Length; h++)
         {
+            var body = _asm.CreateLabel();
             osrLabels[h] = _asm.CreateLabel();
             Bind(ref osrLabels[h]);
-            EntrySequence();
+            ExternalEntry(body);
+            Bind(ref body);
+            InternalEntry();
             _asm.jmp(_labels[_loopHeaders[h]]);
         }
 
@@ -158,35 +186,55 @@ internal sealed partial class FunctionCompiler
         var offsets = result.Result[0].NewInstructionOffsets;
         var starts = new int[_code.Length];
         for (int i = 0; i < starts.Length; i++) starts[i] = _asmStart[i] < 0 ? -1 : (int)offsets[_asmStart[i]];
-        return new CompiledBlock(writer.ToArray(), osr, starts);
+        return new CompiledBlock(writer.ToArray(), (int)result.GetLabelRIP(external), osr, starts);
     }
 
     // ---- Frame entry and exit ----
 
     private Label _entry;
 
-    /// <summary>The entry compiled calls use; a recursive call jumps straight to it.</summary>
+    /// <summary>The internal entry, at offset 0: what compiled calls (and a recursive call) enter.</summary>
     private void Prologue()
     {
         _entry = _asm.CreateLabel();
         Bind(ref _entry);
-        EntrySequence();
+        InternalEntry();
     }
 
-    /// <summary>Saves the callee-saved registers compiled code uses and loads them. Three pushes
-    /// after the return address leave rsp 16-byte aligned for helper calls.</summary>
-    private void EntrySequence()
+    /// <summary>A compiled activation saves the caller's frame register and takes its own from rdi.
+    /// One push after the return address leaves rsp 16-byte aligned for helper calls.</summary>
+    private void InternalEntry()
     {
         _asm.push(rbx);
-        _asm.push(r12);
-        _asm.push(r13);
         _asm.mov(rbx, rdi);
-        _asm.mov(r12, rsi);
-        if (_usesGlobals) _asm.mov(r13, __qword_ptr[r12 + JitContext.GlobalsOffset]);
     }
 
     private void Epilogue()
     {
+        _asm.pop(rbx);
+        _asm.ret();
+    }
+
+    /// <summary>
+    /// <c>long entry(Value* frame, JitContext* context)</c> for managed callers: saves the
+    /// callee-saved registers compiled code pins, loads them from the context, runs
+    /// <paramref name="body"/> on the frame and passes its status back. Five pushes keep the
+    /// stack aligned for the call.
+    /// </summary>
+    private void ExternalEntry(Label body)
+    {
+        _asm.push(rbx);
+        _asm.push(r12);
+        _asm.push(r13);
+        _asm.push(r14);
+        _asm.push(r15);
+        _asm.mov(r12, rsi);
+        _asm.mov(r13, __qword_ptr[r12 + JitContext.GlobalsOffset]);
+        _asm.mov(r14d, __dword_ptr[r12 + JitContext.FrameCountOffset]);
+        _asm.mov(r15d, __dword_ptr[r12 + JitContext.FrameLimitOffset]);
+        _asm.call(body);
+        _asm.pop(r15);
+        _asm.pop(r14);
         _asm.pop(r13);
         _asm.pop(r12);
         _asm.pop(rbx);
@@ -248,12 +296,22 @@ internal sealed partial class FunctionCompiler
 
     private Value ConstantValue(Operand operand) => _function.Constants[operand.Index];
 
-    /// <summary>A <see cref="StaticKind"/> that says "not known while compiling".</summary>
-    private const ValueKind Unknown = (ValueKind)0xFF;
+    /// <summary>The kinds the value may have here: a constant's own, or what <see cref="KindAnalysis"/>
+    /// proved for the local or slot before the current instruction (never empty).</summary>
+    private KindSet KindsOf(Operand operand)
+    {
+        var kinds = operand.Kind switch
+        {
+            OperandKind.Const => KindAnalysis.Of(ConstantValue(operand).Kind),
+            OperandKind.Local => _kinds.Local(_at, operand.Index),
+            OperandKind.Slot => _kinds.Stack(_at, operand.Index),
+            _ => KindSet.Any,
+        };
+        return kinds == KindSet.Empty ? KindSet.Any : kinds; // empty: the code cannot run; any code will do
+    }
 
-    /// <summary>The value's kind if it is known while compiling (a constant), else <see cref="Unknown"/>.</summary>
-    private ValueKind StaticKind(Operand operand) =>
-        operand.Kind == OperandKind.Const ? ConstantValue(operand).Kind : Unknown;
+    /// <summary>Whether a value of <paramref name="kinds"/> may be one of <paramref name="some"/>.</summary>
+    private static bool May(KindSet kinds, KindSet some) => (kinds & some) != 0;
 
     /// <summary>
     /// Copies a value (its bits and kind, or a constant's) to <paramref name="destination"/>. The
@@ -264,13 +322,21 @@ internal sealed partial class FunctionCompiler
     private void Copy(Operand source, Operand destination)
     {
         if (source == destination) return;
+        Overwriting(destination);
         if (source.Kind == OperandKind.Const)
         {
             var value = ConstantValue(source);
-            _asm.mov(rax, value.Bits);
-            _asm.mov(Bits(destination), rax);
+            if (value.Bits == (int)value.Bits)
+            {
+                _asm.mov(Bits(destination), (int)value.Bits);
+            }
+            else
+            {
+                _asm.mov(rax, value.Bits);
+                _asm.mov(Bits(destination), rax);
+                _raxHolds = destination;
+            }
             _asm.mov(KindByte(destination), (int)value.Kind);
-            _raxHolds = destination;
             return;
         }
         if (_raxHolds != source) _asm.mov(rax, Bits(source));
@@ -280,30 +346,35 @@ internal sealed partial class FunctionCompiler
         _raxHolds = destination;
     }
 
-    /// <summary>Forgets what rax holds if it is <paramref name="location"/>, about to be written some other way.</summary>
+    /// <summary>Forgets what the registers hold of <paramref name="location"/>, about to be written.</summary>
     private void Overwriting(Operand location)
     {
         if (_raxHolds == location) _raxHolds = Operand.None;
+        if (_xmm0Holds == location) _xmm0Holds = Operand.None;
     }
 
     /// <summary>Stores the int in rax (which then holds <paramref name="destination"/>).</summary>
     private void StoreInt(Operand destination)
     {
+        Overwriting(destination);
         _asm.mov(Bits(destination), rax);
         _asm.mov(KindByte(destination), (int)ValueKind.Int);
         _raxHolds = destination;
     }
 
+    /// <summary>Stores a float (if from xmm0, xmm0 then holds <paramref name="destination"/>).</summary>
     private void StoreFloat(Operand destination, AssemblerRegisterXMM value)
     {
         Overwriting(destination);
         _asm.movsd(__qword_ptr[Address(destination)], value);
         _asm.mov(KindByte(destination), (int)ValueKind.Float);
+        if (value == xmm0) _xmm0Holds = destination;
     }
 
     /// <summary>Stores the bool (0 or 1) in rax (which then holds <paramref name="destination"/>).</summary>
     private void StoreBool(Operand destination)
     {
+        Overwriting(destination);
         _asm.mov(Bits(destination), rax);
         _asm.mov(KindByte(destination), (int)ValueKind.Bool);
         _raxHolds = destination;
@@ -320,8 +391,17 @@ internal sealed partial class FunctionCompiler
             if (register == rax) _raxHolds = Operand.None;
             return;
         }
-        _asm.cmp(KindByte(operand), (int)ValueKind.Int);
-        _asm.jne(notInt);
+        var kinds = KindsOf(operand);
+        if (!May(kinds, KindSet.Int))
+        {
+            _asm.jmp(notInt);
+            return;
+        }
+        if (kinds != KindSet.Int)
+        {
+            _asm.cmp(KindByte(operand), (int)ValueKind.Int);
+            _asm.jne(notInt);
+        }
         if (_raxHolds == operand)
         {
             if (register != rax) _asm.mov(register, rax);
@@ -334,6 +414,12 @@ internal sealed partial class FunctionCompiler
     /// <summary>Loads an int or float operand as a double, going to <paramref name="other"/> for anything else.</summary>
     private void LoadNumber(Operand operand, AssemblerRegisterXMM register, Label other)
     {
+        if (operand == _xmm0Holds)
+        {
+            if (register != xmm0) _asm.movapd(register, xmm0);
+            return;
+        }
+        if (register == xmm0) _xmm0Holds = Operand.None;
         if (operand.Kind == OperandKind.Const)
         {
             var value = ConstantValue(operand);
@@ -347,12 +433,32 @@ internal sealed partial class FunctionCompiler
             _raxHolds = Operand.None;
             return;
         }
+        var kinds = KindsOf(operand);
+        if (kinds == KindSet.Float)
+        {
+            _asm.movsd(register, __qword_ptr[Address(operand)]);
+            if (register == xmm0) _xmm0Holds = operand;
+            return;
+        }
+        if (kinds == KindSet.Int)
+        {
+            _asm.cvtsi2sd(register, Bits(operand));
+            return;
+        }
+        if (!May(kinds, KindSet.Number))
+        {
+            _asm.jmp(other);
+            return;
+        }
         var isFloat = _asm.CreateLabel();
         var done = _asm.CreateLabel();
         _asm.cmp(KindByte(operand), (int)ValueKind.Float);
         _asm.je(isFloat);
-        _asm.cmp(KindByte(operand), (int)ValueKind.Int);
-        _asm.jne(other);
+        if ((kinds & ~KindSet.Number) != 0)
+        {
+            _asm.cmp(KindByte(operand), (int)ValueKind.Int);
+            _asm.jne(other);
+        }
         _asm.cvtsi2sd(register, Bits(operand));
         _asm.jmp(done);
         Bind(ref isFloat);
@@ -366,7 +472,9 @@ internal sealed partial class FunctionCompiler
     /// failure exit if it returns non-zero.</summary>
     private void CallHelper(nint helper, bool checkStatus = true)
     {
-        _raxHolds = Operand.None;
+        ForgetRegisters();
+        // The record count lives in r14 while compiled code runs; a helper reads it (for traces) here.
+        _asm.mov(__dword_ptr[r12 + JitContext.FrameCountOffset], r14d);
         _asm.mov(rax, helper);
         _asm.call(rax);
         if (checkStatus)
@@ -402,7 +510,15 @@ internal sealed partial class FunctionCompiler
     }
 
     /// <summary>Adds code emitted after the function body (slow paths stay out of the hot straight line).</summary>
-    private void OutOfLine(Action emit) => _outOfLine.Add(emit);
+    private void OutOfLine(Action emit)
+    {
+        int at = _at;
+        _outOfLine.Add(() =>
+        {
+            _at = at;
+            emit();
+        });
+    }
 
     /// <summary>An instruction after <paramref name="i"/> that a peephole may fold into it: reachable and
     /// not a jump target (nothing can arrive between the two).</summary>
@@ -417,7 +533,8 @@ internal sealed partial class FunctionCompiler
     }
 }
 
-/// <summary>A compiled code block before it is installed: position-independent machine code, and
-/// by bytecode instruction index the offset of its on-stack-replacement entry (loop headers) and
-/// where its code starts (for listings); -1 where there is none.</summary>
-internal sealed record CompiledBlock(byte[] Code, int[] OsrOffsets, int[] InstructionStarts);
+/// <summary>A compiled code block before it is installed: position-independent machine code whose
+/// internal entry (for compiled callers) is at offset 0, the offset of its external entry (for
+/// managed callers), and by bytecode instruction index the offset of its on-stack-replacement
+/// entry (loop headers) and where its code starts (for listings); -1 where there is none.</summary>
+internal sealed record CompiledBlock(byte[] Code, int ExternalEntryOffset, int[] OsrOffsets, int[] InstructionStarts);

@@ -1,0 +1,223 @@
+using MiniVm.Bytecode.Opcodes;
+using MiniVm.Interpreter;
+using MiniVm.Values;
+
+namespace MiniVm.Jit.Compilation;
+
+/// <summary>The kinds a value may have at a point of the code, as a set.</summary>
+[Flags]
+internal enum KindSet : byte
+{
+    Empty = 0,
+    None = 1 << ValueKind.None,
+    Bool = 1 << ValueKind.Bool,
+    Int = 1 << ValueKind.Int,
+    Float = 1 << ValueKind.Float,
+    String = 1 << ValueKind.String,
+    Number = Int | Float,
+    Any = None | Bool | Int | Float | String,
+}
+
+/// <summary>
+/// Which kinds each local and each operand-stack slot may hold before each instruction: a
+/// forward data-flow analysis over the bytecode (sets joined by union where paths meet, iterated
+/// to a fixed point). It uses only what the language guarantees whatever the inputs: a constant
+/// has its kind; a fresh local is none; a comparison or <c>not</c> gives a bool; arithmetic with a
+/// float operand that succeeds gives a float, with two ints an int. Parameters, globals and call
+/// results are unknown. No guess is involved, so the compiler may drop a check the analysis
+/// proves cannot fail (<c>zr * zr</c> on floats is two loads, a multiply and a store) and the
+/// code stays exact: speculation on observed types is the optimizing tier's business.
+/// </summary>
+internal sealed class KindAnalysis
+{
+    /// <summary>Above this many (instructions × slots) the analysis is skipped and every kind is unknown.</summary>
+    private const long MaxCells = 4_000_000;
+
+    private readonly int _width;
+    private readonly int _locals;
+    private readonly KindSet[] _before; // per instruction: locals, then stack slots
+
+    private KindAnalysis(int instructions, int locals, int maxStack)
+    {
+        _locals = locals;
+        _width = locals + maxStack;
+        _before = new KindSet[(long)instructions * _width <= MaxCells ? instructions * _width : 0];
+    }
+
+    /// <summary>The kinds local <paramref name="local"/> may hold before instruction <paramref name="at"/>.</summary>
+    public KindSet Local(int at, int local) => _before.Length == 0 ? KindSet.Any : _before[at * _width + local];
+
+    /// <summary>The kinds the operand-stack slot <paramref name="position"/> may hold before instruction <paramref name="at"/>.</summary>
+    public KindSet Stack(int at, int position) => _before.Length == 0 ? KindSet.Any : _before[at * _width + _locals + position];
+
+    /// <param name="next">Whether each instruction falls through to the next one.</param>
+    /// <param name="target">Each jump's target instruction (ignored for others).</param>
+    /// <param name="depth">The stack depth before each instruction (-1: unreachable).</param>
+    public static KindAnalysis Run(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth)
+    {
+        var analysis = new KindAnalysis(code.Length, function.LocalCount, function.Source.MaxStack);
+        if (analysis._before.Length == 0) return analysis;
+        analysis.Solve(module, function, code, target, depth);
+        return analysis;
+    }
+
+    private void Solve(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth)
+    {
+        var reached = new bool[code.Length];
+        var queued = new bool[code.Length];
+        var work = new WorkList(code.Length);
+        var state = new KindSet[_width];
+
+        // Entry: parameters unknown, the other locals none, the stack empty.
+        for (int l = 0; l < _locals; l++) state[l] = l < function.ParamCount ? KindSet.Any : KindSet.None;
+        Merge(0, state, reached, queued, work);
+
+        while (work.Count > 0)
+        {
+            int i = work.Pop();
+            queued[i] = false;
+            Array.Copy(_before, i * _width, state, 0, _width);
+            int d = depth[i];
+            var instruction = code[i];
+            int arg = instruction.Arg;
+            ref KindSet Slot(int fromTop) => ref state[_locals + d - fromTop];
+
+            switch (instruction.Info.Code)
+            {
+                case OpCode.PopTop:
+                case OpCode.PrintExpr:
+                case OpCode.StoreGlobal:
+                    d--;
+                    break;
+                case OpCode.RotTwo:
+                    (Slot(1), Slot(2)) = (Slot(2), Slot(1));
+                    break;
+                case OpCode.DupTop:
+                    state[_locals + d] = Slot(1);
+                    d++;
+                    break;
+                case OpCode.UnaryNegative:
+                    Slot(1) &= KindSet.Number;
+                    break;
+                case OpCode.UnaryNot:
+                    Slot(1) = KindSet.Bool;
+                    break;
+                case OpCode.CompareOp:
+                    d--;
+                    Slot(1) = KindSet.Bool;
+                    break;
+                case OpCode.BinaryAdd:
+                case OpCode.BinarySubtract:
+                case OpCode.BinaryMultiply:
+                case OpCode.BinaryDivide:
+                case OpCode.BinaryModulo:
+                    Slot(2) = Arithmetic(instruction.Info.Code, Slot(2), Slot(1));
+                    d--;
+                    break;
+                case OpCode.RequireBool:
+                case OpCode.JumpIfFalseOrPop:
+                case OpCode.JumpIfTrueOrPop:
+                    Slot(1) &= KindSet.Bool; // anything else is an error
+                    break;
+                case OpCode.LoadGlobal:
+                    state[_locals + d] = KindSet.Any;
+                    d++;
+                    break;
+                case OpCode.LoadConst:
+                    state[_locals + d] = Of(function.Constants[arg].Kind);
+                    d++;
+                    break;
+                case OpCode.LoadFast:
+                    state[_locals + d] = state[arg];
+                    d++;
+                    break;
+                case OpCode.StoreFast:
+                    state[arg] = Slot(1);
+                    d--;
+                    break;
+                case OpCode.CallFunction:
+                    d -= module.AllCode[arg].ParamCount;
+                    state[_locals + d] = KindSet.Any;
+                    d++;
+                    break;
+                case OpCode.CallBuiltin:
+                {
+                    var (id, argc) = BuiltinInfo.DecodeCall(arg);
+                    var result = (BuiltinId)id switch
+                    {
+                        BuiltinId.Sqrt or BuiltinId.Float => KindSet.Float,
+                        BuiltinId.Int => KindSet.Int,
+                        BuiltinId.Str => KindSet.String,
+                        BuiltinId.Print => KindSet.None,
+                        BuiltinId.Abs => Slot(1) & KindSet.Number,
+                        BuiltinId.Min or BuiltinId.Max => (Slot(1) | Slot(2)) & KindSet.Number,
+                        _ => KindSet.Any,
+                    };
+                    d -= argc;
+                    state[_locals + d] = result;
+                    d++;
+                    break;
+                }
+            }
+
+            var flow = instruction.Info.Flow;
+            if (flow is FlowKind.Jump or FlowKind.ConditionalJump)
+            {
+                // A conditional jump pops its operand unless it is an "or pop" jump, which keeps it.
+                bool keeps = instruction.Info.Code is OpCode.JumpIfFalseOrPop or OpCode.JumpIfTrueOrPop;
+                if (flow == FlowKind.ConditionalJump && !keeps) d--;
+                Merge(target[i], state, reached, queued, work);
+                if (keeps) d--;
+            }
+            if (flow is FlowKind.Next or FlowKind.ConditionalJump && i + 1 < code.Length)
+                Merge(i + 1, state, reached, queued, work);
+            _ = d;
+        }
+    }
+
+    /// <summary>Joins <paramref name="state"/> into what is known before <paramref name="at"/>.</summary>
+    private void Merge(int at, KindSet[] state, bool[] reached, bool[] queued, WorkList work)
+    {
+        int start = at * _width;
+        bool changed = !reached[at];
+        reached[at] = true;
+        for (int k = 0; k < _width; k++)
+        {
+            var joined = _before[start + k] | state[k];
+            if (joined != _before[start + k])
+            {
+                _before[start + k] = joined;
+                changed = true;
+            }
+        }
+        if (changed && !queued[at])
+        {
+            queued[at] = true;
+            work.Push(at);
+        }
+    }
+
+    /// <summary>Instructions waiting to be (re)visited; each is in it at most once.</summary>
+    private sealed class WorkList(int capacity)
+    {
+        private readonly int[] _items = new int[capacity];
+
+        public int Count { get; private set; }
+
+        public void Push(int item) => _items[Count++] = item;
+
+        public int Pop() => _items[--Count];
+    }
+
+    public static KindSet Of(ValueKind kind) => kind <= ValueKind.String ? (KindSet)(1 << (int)kind) : KindSet.Any;
+
+    /// <summary>What <c>a op b</c> can give when it does not fail (docs/language.md, "Values and operations").</summary>
+    private static KindSet Arithmetic(OpCode op, KindSet a, KindSet b)
+    {
+        var result = KindSet.Empty;
+        if ((a & KindSet.Int) != 0 && (b & KindSet.Int) != 0) result |= KindSet.Int;
+        if ((a & KindSet.Number) != 0 && (b & KindSet.Number) != 0 && ((a | b) & KindSet.Float) != 0) result |= KindSet.Float;
+        if (op == OpCode.BinaryAdd && (a & KindSet.String) != 0 && (b & KindSet.String) != 0) result |= KindSet.String;
+        return result;
+    }
+}
