@@ -5,7 +5,7 @@ namespace MiniVm.Tests;
 /// <summary>Runs the built tool (<c>minivm.dll</c>) as a separate process, as a user or script would.</summary>
 internal static class ToolProcess
 {
-    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+    public sealed record Result(int ExitCode, string Stdout, string Stderr, int ProcessId = 0);
 
     /// <summary>The tool's assembly, built next to the tests (the test project references the tool).</summary>
     public static string ToolDll => Path.Combine(AppContext.BaseDirectory, "minivm.dll");
@@ -38,6 +38,6 @@ internal static class ToolProcess
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"minivm {string.Join(' ', arguments)} did not finish");
         }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        return new Result(process.ExitCode, stdout.Result, stderr.Result, process.Id);
     }
 }

@@ -175,6 +175,38 @@ public sealed class ToolTests : IDisposable
     }
 
     [Fact]
+    public void DumpAsmListsCompiledCodeOnStderrAndStatsCountOsr()
+    {
+        Write("loop.expr", "fn twice(x) {\n  return x * 2;\n}\nlet i = 0;\nwhile i < 5000 {\n  i = i + twice(1) - 1;\n}\nprint(i);\n");
+        var result = Tool("run", "loop.expr", "--dump-asm", "--stats");
+        Assert.Equal(("5000\n", 0), (result.Stdout, result.ExitCode));
+        Assert.Contains("; twice (loop.expr):", result.Stderr);
+        Assert.Contains("BINARY_MULTIPLY   line 2", result.Stderr);
+        Assert.Contains("; on-stack-replacement entry for the loop at offset", result.Stderr);
+        Assert.Contains("functions compiled: 2, OSR entries: 1,", result.Stderr); // the top level by OSR, then twice
+    }
+
+    [Fact]
+    public void ThePerfMapNamesCompiledFunctions()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        Write("perf.expr", "fn work(n) { return n + 1; }\nprint(work(1));\n");
+        var result = ToolProcess.RunWithEnvironment(_dir, new Dictionary<string, string> { ["MINIVM_PERF_MAP"] = "1" }, "run", "perf.expr", "--tier", "jit");
+        Assert.Equal(("2\n", 0), (result.Stdout, result.ExitCode));
+        string map = $"/tmp/perf-{result.ProcessId}.map";
+        try
+        {
+            var names = File.ReadAllLines(map).Select(line => line.Split(' ', 3)[2]).ToList();
+            Assert.Contains("minivm:perf.expr:work", names);
+            Assert.Contains("minivm:perf.expr:<top level>", names);
+        }
+        finally
+        {
+            File.Delete(map);
+        }
+    }
+
+    [Fact]
     public void MaxDepthOptionLimitsRecursion()
     {
         Write("deep.expr", "fn d(n) { if n == 0 { return 0; } return d(n - 1); }\nd(100)\n");

@@ -245,24 +245,37 @@ internal sealed partial class FunctionCompiler
                 _asm.jmp(done);
             }
             Bind(ref helper);
-            // The general path, on the operands copied to their own slots (where the interpreter has them).
-            var left = Operand.Slot(position);
-            var right = Operand.Slot(position + 1);
-            Copy(b, right);
-            Copy(a, left);
-            _asm.mov(rdi, r12);
-            _asm.mov(esi, (int)op);
-            _asm.lea(rdx, Address(left));
-            _asm.lea(rcx, Address(right));
-            _asm.mov(r8d, _function.Index);
-            _asm.mov(r9d, at);
-            CallHelper(RuntimeHelpers.Arithmetic);
+            var left = CallBinaryHelper(RuntimeHelpers.Arithmetic, (int)op, a, b, position, at);
+            _asm.test(rax, rax);
+            _asm.jne(_fail);
             Copy(left, destination);
             _asm.mov(rax, Bits(destination));
             if (floatFirst) _asm.movsd(xmm0, __qword_ptr[Address(destination)]); // a float: the float-first path's xmm0
             _asm.jmp(done);
         });
         return last;
+    }
+
+    /// <summary>
+    /// The general path of a binary operation: both operands copied to their own slots (where
+    /// the interpreter has them, for the helper to read and the string collector to see), then
+    /// <c>helper(context, selector, &amp;a, &amp;b, function, at)</c>. Returns the left slot, where
+    /// an arithmetic helper leaves its result; the helper's status is in rax.
+    /// </summary>
+    private Operand CallBinaryHelper(nint helper, int selector, Operand a, Operand b, int position, int at)
+    {
+        var left = Operand.Slot(position);
+        var right = Operand.Slot(position + 1);
+        Copy(b, right);
+        Copy(a, left);
+        _asm.mov(rdi, r12);
+        _asm.mov(esi, selector);
+        _asm.lea(rdx, Address(left));
+        _asm.lea(rcx, Address(right));
+        _asm.mov(r8d, _function.Index);
+        _asm.mov(r9d, at);
+        CallHelper(helper, checkStatus: false);
+        return left;
     }
 
     /// <summary><c>rax = rax op b</c> for ints; jumps to <paramref name="slow"/> when <paramref name="b"/>
@@ -612,17 +625,7 @@ internal sealed partial class FunctionCompiler
                 _asm.jmp(haveResult);
             }
             Bind(ref helper);
-            var left = Operand.Slot(position);
-            var right = Operand.Slot(position + 1);
-            Copy(b, right);
-            Copy(a, left);
-            _asm.mov(rdi, r12);
-            _asm.mov(esi, (int)kind);
-            _asm.lea(rdx, Address(left));
-            _asm.lea(rcx, Address(right));
-            _asm.mov(r8d, _function.Index);
-            _asm.mov(r9d, at);
-            CallHelper(RuntimeHelpers.Compare, checkStatus: false);
+            CallBinaryHelper(RuntimeHelpers.Compare, (int)kind, a, b, position, at);
             _asm.test(rax, rax);
             _asm.js(_fail);
             Bind(ref haveResult);
