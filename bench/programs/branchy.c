@@ -1,4 +1,4 @@
-/* branchy: the sum of the Collatz step counts of n = 1 .. 100,000 -- branch-heavy integer code. */
+/* branchy: the sum of the Collatz step counts of n = 1 .. 300,000 -- branch-heavy integer code. */
 #include <stdio.h>
 
 static long long collatz(long long n) {
@@ -17,7 +17,7 @@ static long long collatz(long long n) {
 int main(void) {
     long long total = 0;
     long long n = 1;
-    while (n <= 100000) {
+    while (n <= 300000) {
         total = total + collatz(n);
         n = n + 1;
     }

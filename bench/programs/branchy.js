@@ -1,4 +1,4 @@
-// branchy: the sum of the Collatz step counts of n = 1 .. 100,000 -- measures branch-heavy
+// branchy: the sum of the Collatz step counts of n = 1 .. 300,000 -- measures branch-heavy
 // integer code (a data-dependent if/else in a loop). n is even when halved, so n / 2 is exact
 // (values stay below 2^53; `>> 1` would overflow 32 bits).
 "use strict";
@@ -19,7 +19,7 @@ function collatz(n) {
 function main() {
   let total = 0;
   let n = 1;
-  while (n <= 100000) {
+  while (n <= 300000) {
     total = total + collatz(n);
     n = n + 1;
   }

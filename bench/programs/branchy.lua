@@ -1,4 +1,4 @@
--- branchy: the sum of the Collatz step counts of n = 1 .. 100,000 -- measures branch-heavy
+-- branchy: the sum of the Collatz step counts of n = 1 .. 300,000 -- measures branch-heavy
 -- integer code (a data-dependent if/else in a loop).
 -- The top-level code is in main(), the usual way Lua benchmarks are written (locals, not globals).
 -- Halving uses floor(n / 2): it runs on both Lua 5.4 (where `//` would also do, and floor returns
@@ -21,7 +21,7 @@ end
 local function main()
   local total = 0
   local n = 1
-  while n <= 100000 do
+  while n <= 300000 do
     total = total + collatz(n)
     n = n + 1
   end

@@ -1,4 +1,4 @@
-# branchy: the sum of the Collatz step counts of n = 1 .. 100,000 -- measures branch-heavy
+# branchy: the sum of the Collatz step counts of n = 1 .. 300,000 -- measures branch-heavy
 # integer code (a data-dependent if/else in a loop).
 # The top-level code is in main(), the usual way Python benchmarks are written (locals, not globals).
 
@@ -17,7 +17,7 @@ def collatz(n):
 def main():
     total = 0
     n = 1
-    while n <= 100000:
+    while n <= 300000:
         total = total + collatz(n)
         n = n + 1
     print(total)

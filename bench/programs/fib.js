@@ -9,7 +9,7 @@ function fib(n) {
 }
 
 function main() {
-  console.log(fib(32));
+  console.log(fib(35));
 }
 
 main();

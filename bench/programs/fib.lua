@@ -9,7 +9,7 @@ local function fib(n)
 end
 
 local function main()
-  print(fib(32))
+  print(fib(35))
 end
 
 main()

@@ -9,7 +9,7 @@ def fib(n):
 
 
 def main():
-    print(fib(32))
+    print(fib(35))
 
 
 main()

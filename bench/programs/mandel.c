@@ -1,4 +1,4 @@
-/* mandel: count the points of a 300x300 grid over [-2,1]x[-1.5,1.5] whose orbit stays bounded
+/* mandel: count the points of a 600x600 grid over [-2,1]x[-1.5,1.5] whose orbit stays bounded
    (|z|^2 <= 4) for 200 iterations -- float arithmetic in tight nested loops. */
 #include <stdio.h>
 
@@ -20,7 +20,7 @@ static int bounded(double cr, double ci) {
 }
 
 int main(void) {
-    long long size = 300;
+    long long size = 600;
     long long count = 0;
     long long y = 0;
     while (y < size) {

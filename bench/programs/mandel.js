@@ -1,4 +1,4 @@
-// mandel: count the points of a 300x300 grid over [-2,1]x[-1.5,1.5] whose orbit stays bounded
+// mandel: count the points of a 600x600 grid over [-2,1]x[-1.5,1.5] whose orbit stays bounded
 // (|z|^2 <= 4) for 200 iterations -- measures float arithmetic in tight nested loops.
 "use strict";
 
@@ -20,7 +20,7 @@ function bounded(cr, ci) {
 }
 
 function main() {
-  const size = 300;
+  const size = 600;
   let count = 0;
   let y = 0;
   while (y < size) {

@@ -1,4 +1,4 @@
-# mandel: count the points of a 300x300 grid over [-2,1]x[-1.5,1.5] whose orbit stays bounded
+# mandel: count the points of a 600x600 grid over [-2,1]x[-1.5,1.5] whose orbit stays bounded
 # (|z|^2 <= 4) for 200 iterations -- measures float arithmetic in tight nested loops.
 # The top-level code is in main(), the usual way Python benchmarks are written (locals, not globals).
 
@@ -19,7 +19,7 @@ def bounded(cr, ci):
 
 
 def main():
-    size = 300
+    size = 600
     count = 0
     y = 0
     while y < size:

@@ -1,4 +1,4 @@
-/* spec: seed 000's test(flag), called 5,000,000 times with true and then 100 times with false. */
+/* spec: seed 000's test(flag), called 20,000,000 times with true and then 100 times with false. */
 #include <stdio.h>
 
 static long long test(int flag) {
@@ -14,7 +14,7 @@ static long long test(int flag) {
 int main(void) {
     long long total = 0;
     long long i = 0;
-    while (i < 5000000) {
+    while (i < 20000000) {
         total = total + test(1);
         i = i + 1;
     }

@@ -1,4 +1,4 @@
-// spec: seed 000's test(flag), called 5,000,000 times with true and then 100 times with false --
+// spec: seed 000's test(flag), called 20,000,000 times with true and then 100 times with false --
 // a branch that is monomorphic for a long time and then flips (V8 deoptimizes here).
 "use strict";
 
@@ -15,7 +15,7 @@ function test(flag) {
 function main() {
   let total = 0;
   let i = 0;
-  while (i < 5000000) {
+  while (i < 20000000) {
     total = total + test(true);
     i = i + 1;
   }

@@ -1,4 +1,4 @@
--- spec: seed 000's test(flag), called 5,000,000 times with true and then 100 times with false --
+-- spec: seed 000's test(flag), called 20,000,000 times with true and then 100 times with false --
 -- a branch that is monomorphic for a long time and then flips.
 -- The top-level code is in main(), the usual way Lua benchmarks are written (locals, not globals).
 
@@ -15,7 +15,7 @@ end
 local function main()
   local total = 0
   local i = 0
-  while i < 5000000 do
+  while i < 20000000 do
     total = total + test(true)
     i = i + 1
   end

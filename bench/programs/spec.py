@@ -1,4 +1,4 @@
-# spec: seed 000's test(flag), called 5,000,000 times with True and then 100 times with False --
+# spec: seed 000's test(flag), called 20,000,000 times with True and then 100 times with False --
 # a branch that is monomorphic for a long time and then flips.
 # The top-level code is in main(), the usual way Python benchmarks are written (locals, not globals).
 
@@ -15,7 +15,7 @@ def test(flag):
 def main():
     total = 0
     i = 0
-    while i < 5000000:
+    while i < 20000000:
         total = total + test(True)
         i = i + 1
     i = 0
