@@ -14,6 +14,19 @@ public static unsafe partial class ThreadStack
     /// the platform cannot tell (then callers assume nothing beyond .NET's default sizes).</summary>
     public static nint LowestAddress()
     {
+        // A thread's stack never moves, and for the main thread glibc reads /proc/self/maps to
+        // answer: ask once per thread.
+        if (t_lowest == 0) t_lowest = Query();
+        return t_lowest == -1 ? 0 : t_lowest;
+    }
+
+    [ThreadStatic]
+    private static nint t_lowest;
+
+    private static nint Query() => QueryPthread() is var low && low != 0 ? low : -1;
+
+    private static nint QueryPthread()
+    {
         if (!OperatingSystem.IsLinux()) return 0;
         // pthread_attr_t is 56 bytes on x86-64 glibc and musl; a generous buffer covers both.
         byte* attributes = stackalloc byte[128];
