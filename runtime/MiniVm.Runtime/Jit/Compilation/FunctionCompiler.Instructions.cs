@@ -26,7 +26,8 @@ internal sealed partial class FunctionCompiler
             case OpCode.LoadGlobal:
             {
                 var global = Operand.Global(arg);
-                if (!MarkAssigned(arg))
+                bool provedAssigned = (_kinds.Global(i, arg) & KindSet.Unassigned) == 0;
+                if (!MarkAssigned(arg) || provedAssigned)
                 {
                     Push(global);
                     return i;
@@ -316,8 +317,16 @@ internal sealed partial class FunctionCompiler
     {
         if (_raxHolds == b && a != b)
         {
-            _asm.cmp(KindByte(b), (int)ValueKind.Int);
-            _asm.jne(slow);
+            var kinds = KindsOf(b);
+            if (!May(kinds, KindSet.Int))
+            {
+                _asm.jmp(slow);
+            }
+            else if (kinds != KindSet.Int)
+            {
+                _asm.cmp(KindByte(b), (int)ValueKind.Int);
+                _asm.jne(slow);
+            }
             _asm.mov(rcx, rax);
             _raxHolds = Operand.None;
             LoadInt(a, rax, slow);

@@ -305,6 +305,7 @@ internal sealed partial class FunctionCompiler
             OperandKind.Const => KindAnalysis.Of(ConstantValue(operand).Kind),
             OperandKind.Local => _kinds.Local(_at, operand.Index),
             OperandKind.Slot => _kinds.Stack(_at, operand.Index),
+            OperandKind.Global => _kinds.Global(_at, operand.Index) & KindSet.Any,
             _ => KindSet.Any,
         };
         return kinds == KindSet.Empty ? KindSet.Any : kinds; // empty: the code cannot run; any code will do

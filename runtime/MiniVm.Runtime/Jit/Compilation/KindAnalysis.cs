@@ -16,6 +16,8 @@ internal enum KindSet : byte
     String = 1 << ValueKind.String,
     Number = Int | Float,
     Any = None | Bool | Int | Float | String,
+    /// <summary>For globals: may still be unassigned (its <c>let</c> may not have run).</summary>
+    Unassigned = 1 << ValueKind.Unassigned,
 }
 
 /// <summary>
@@ -27,6 +29,10 @@ internal enum KindSet : byte
 /// results are unknown. No guess is involved, so the compiler may drop a check the analysis
 /// proves cannot fail (<c>zr * zr</c> on floats is two loads, a multiply and a store) and the
 /// code stays exact: speculation on observed types is the optimizing tier's business.
+/// <para>Globals are tracked too, between calls: a code block knows nothing of them on entry
+/// (any kind, maybe unassigned), learns from its own stores and loads, and forgets their kinds
+/// at each call (the callee may store anything; it can never make a global unassigned again).
+/// So a top-level loop over globals is as well known as one over locals.</para>
 /// </summary>
 internal sealed class KindAnalysis
 {
@@ -35,27 +41,36 @@ internal sealed class KindAnalysis
 
     private readonly int _width;
     private readonly int _locals;
-    private readonly KindSet[] _before; // per instruction: locals, then stack slots
+    private readonly int _globals; // tracked globals: all of them, or none if that would be too big
+    private readonly KindSet[] _before; // per instruction: locals, globals, then stack slots
 
-    private KindAnalysis(int instructions, int locals, int maxStack)
+    private KindAnalysis(int instructions, int locals, int globals, int maxStack)
     {
         _locals = locals;
-        _width = locals + maxStack;
+        _globals = (long)instructions * (locals + globals + maxStack) <= MaxCells ? globals : 0;
+        _width = locals + _globals + maxStack;
         _before = new KindSet[(long)instructions * _width <= MaxCells ? instructions * _width : 0];
     }
+
+    private int StackStart => _locals + _globals;
 
     /// <summary>The kinds local <paramref name="local"/> may hold before instruction <paramref name="at"/>.</summary>
     public KindSet Local(int at, int local) => _before.Length == 0 ? KindSet.Any : _before[at * _width + local];
 
     /// <summary>The kinds the operand-stack slot <paramref name="position"/> may hold before instruction <paramref name="at"/>.</summary>
-    public KindSet Stack(int at, int position) => _before.Length == 0 ? KindSet.Any : _before[at * _width + _locals + position];
+    public KindSet Stack(int at, int position) => _before.Length == 0 ? KindSet.Any : _before[at * _width + StackStart + position];
+
+    /// <summary>The kinds global <paramref name="global"/> may hold before instruction <paramref name="at"/>,
+    /// with <see cref="KindSet.Unassigned"/> if it may not be assigned yet.</summary>
+    public KindSet Global(int at, int global) =>
+        global < _globals && _before.Length > 0 ? _before[at * _width + _locals + global] : KindSet.Any | KindSet.Unassigned;
 
     /// <param name="next">Whether each instruction falls through to the next one.</param>
     /// <param name="target">Each jump's target instruction (ignored for others).</param>
     /// <param name="depth">The stack depth before each instruction (-1: unreachable).</param>
     public static KindAnalysis Run(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth)
     {
-        var analysis = new KindAnalysis(code.Length, function.LocalCount, function.Source.MaxStack);
+        var analysis = new KindAnalysis(code.Length, function.LocalCount, module.Image.Globals.Length, function.Source.MaxStack);
         if (analysis._before.Length == 0) return analysis;
         analysis.Solve(module, function, code, target, depth);
         return analysis;
@@ -70,6 +85,7 @@ internal sealed class KindAnalysis
 
         // Entry: parameters unknown, the other locals none, the stack empty.
         for (int l = 0; l < _locals; l++) state[l] = l < function.ParamCount ? KindSet.Any : KindSet.None;
+        for (int g = 0; g < _globals; g++) state[_locals + g] = KindSet.Any | KindSet.Unassigned;
         Merge(0, state, reached, queued, work);
 
         while (work.Count > 0)
@@ -80,20 +96,23 @@ internal sealed class KindAnalysis
             int d = depth[i];
             var instruction = code[i];
             int arg = instruction.Arg;
-            ref KindSet Slot(int fromTop) => ref state[_locals + d - fromTop];
+            ref KindSet Slot(int fromTop) => ref state[StackStart + d - fromTop];
 
             switch (instruction.Info.Code)
             {
                 case OpCode.PopTop:
                 case OpCode.PrintExpr:
+                    d--;
+                    break;
                 case OpCode.StoreGlobal:
+                    if (arg < _globals) state[_locals + arg] = Slot(1);
                     d--;
                     break;
                 case OpCode.RotTwo:
                     (Slot(1), Slot(2)) = (Slot(2), Slot(1));
                     break;
                 case OpCode.DupTop:
-                    state[_locals + d] = Slot(1);
+                    state[StackStart + d] = Slot(1);
                     d++;
                     break;
                 case OpCode.UnaryNegative:
@@ -120,15 +139,24 @@ internal sealed class KindAnalysis
                     Slot(1) &= KindSet.Bool; // anything else is an error
                     break;
                 case OpCode.LoadGlobal:
-                    state[_locals + d] = KindSet.Any;
+                    if (arg < _globals)
+                    {
+                        // Past the load the global is assigned (else the load raised its error).
+                        state[_locals + arg] &= ~KindSet.Unassigned;
+                        state[StackStart + d] = state[_locals + arg];
+                    }
+                    else
+                    {
+                        state[StackStart + d] = KindSet.Any;
+                    }
                     d++;
                     break;
                 case OpCode.LoadConst:
-                    state[_locals + d] = Of(function.Constants[arg].Kind);
+                    state[StackStart + d] = Of(function.Constants[arg].Kind);
                     d++;
                     break;
                 case OpCode.LoadFast:
-                    state[_locals + d] = state[arg];
+                    state[StackStart + d] = state[arg];
                     d++;
                     break;
                 case OpCode.StoreFast:
@@ -136,8 +164,10 @@ internal sealed class KindAnalysis
                     d--;
                     break;
                 case OpCode.CallFunction:
+                    // The callee may store any kind in any global, but cannot unassign one.
+                    for (int g = 0; g < _globals; g++) state[_locals + g] = KindSet.Any | (state[_locals + g] & KindSet.Unassigned);
                     d -= module.AllCode[arg].ParamCount;
-                    state[_locals + d] = KindSet.Any;
+                    state[StackStart + d] = KindSet.Any;
                     d++;
                     break;
                 case OpCode.CallBuiltin:
@@ -154,7 +184,7 @@ internal sealed class KindAnalysis
                         _ => KindSet.Any,
                     };
                     d -= argc;
-                    state[_locals + d] = result;
+                    state[StackStart + d] = result;
                     d++;
                     break;
                 }
