@@ -111,6 +111,39 @@ public sealed class JitTests
     }
 
     [Fact]
+    public void TheDefaultDepthLimitFitsASmallThreadAndHelpersRunAtTheDeepestFrame()
+    {
+        // The deepest call the default limit allows (the host's call, 9,998 recursive ones and
+        // leaf) on a 1 MB thread, smaller than a thread-pool thread's: the run stays on it, and at
+        // the deepest frame the helpers still have room: output, new strings, and compiling a
+        // function called there for the first time.
+        const string source = "fn leaf(n) { return str(n) + \"!\" + str(sqrt(n) * 0.5); }\n"
+            + "fn down(n) { if n == 0 { print(leaf(9999)); return 0; } return 1 + down(n - 1); }\n";
+        using var module = MiniVmModule.Compile(source, "deep.expr");
+        var output = new StringWriter { NewLine = "\n" };
+        long result = 0;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                var instance = module.CreateInstance(new MiniVmOptions { Tier = MiniVmTier.Jit, Output = output });
+                instance.Run();
+                result = instance.Call("down", 9998).AsInt;
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }, 1024 * 1024);
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+        Assert.Equal(9998, result);
+        Assert.Equal("9999!49.997499937496876\n", output.ToString());
+    }
+
+    [Fact]
     public void ErrorsInCompiledCodeCarryTheInterpretersTraceAndLines()
     {
         const string source = "fn inner(x) {\n  let y = x * 2;\n  return y / (x - 3);\n}\nfn outer(x) {\n  return inner(x) + 1;\n}\nlet i = 0;\nwhile i < 10 {\n  print(outer(i));\n  i = i + 1;\n}\n";

@@ -17,12 +17,15 @@ namespace MiniVm.Jit;
 /// </summary>
 internal sealed class JitRun
 {
-    /// <summary>Native stack each compiled activation may need (its return address and three saved
-    /// registers take 32 bytes); the run checks the thread has this much per allowed call.</summary>
-    public const int StackBytesPerCall = 64;
+    /// <summary>Native stack each compiled activation may need: it takes 16 bytes (the return
+    /// address and the saved frame register); the run checks the thread has twice that per allowed
+    /// call. Small enough that the default limit (10,000 calls) fits a thread-pool thread's 1.5 MB,
+    /// so a host calling scripts from request threads does not pay for a thread per call.</summary>
+    public const int StackBytesPerCall = 32;
 
-    /// <summary>Native stack kept free below the guard for helpers (output, compilation, strings).</summary>
-    public const int StackReserve = 512 * 1024;
+    /// <summary>Native stack kept free for the helpers compiled code calls at its deepest (output,
+    /// strings, compiling a callee) and for .NET itself.</summary>
+    public const int StackReserve = 128 * 1024;
 
     private readonly JitContext[] _context = GC.AllocateArray<JitContext>(1, pinned: true);
     private GCHandle _stateHandle;
