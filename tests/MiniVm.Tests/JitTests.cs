@@ -207,6 +207,47 @@ public sealed class JitTests
     }
 
     [Fact]
+    public void AFunctionThatCannotBeCompiledKeepsRunningInTheInterpreter()
+    {
+        const string source = "fn hot(x) {\n  let s = 0;\n  let i = 0;\n  while i < 50 { s = s + x * i; i = i + 1; }\n  return s;\n}\n"
+            + "let total = 0;\nlet n = 0;\nwhile n < 200 { total = total + hot(n); n = n + 1; }\nprint(total);\nprint(hot(\"a\"));\n";
+        string Run(MiniVmOptions options, bool failHot, out MiniVmStatistics statistics)
+        {
+            using var module = MiniVmModule.Compile(source, "nc.expr");
+            if (failHot) module.FailCompileForTesting = code => code.Name == "hot";
+            var output = new StringWriter { NewLine = "\n" };
+            options.Output = output;
+            var instance = module.CreateInstance(options);
+            string report = "";
+            try
+            {
+                instance.Run();
+            }
+            catch (MiniVmRuntimeException e)
+            {
+                report = e.FormatReport();
+            }
+            statistics = instance.Statistics;
+            return output + report;
+        }
+        string expected = Run(new MiniVmOptions { Tier = MiniVmTier.Interpreter }, failHot: false, out _);
+        Assert.StartsWith("24377500\nerror: unsupported operand types for *: 'string' and 'int'\n  at hot (nc.expr:4)", expected);
+
+        // Tiered: hot() gets hot (50 back-edges a call) but is not compilable, so it stays
+        // interpreted, its loop too; the top level (200 back-edges) stays under the threshold.
+        Assert.Equal(expected, Run(new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 300 }, failHot: true, out var tiered));
+        Assert.Equal((1, 0, 0), (tiered.CompileFailures, tiered.FunctionsCompiled, tiered.OsrEntries));
+        Assert.Equal(expected, Run(new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 300 }, failHot: false, out var compiled));
+        Assert.Equal((0, 1, 1), (compiled.CompileFailures, compiled.FunctionsCompiled, compiled.OsrEntries));
+
+        // Jit (and any compiled caller): compiled code cannot call into the interpreter, so a call
+        // of hot() from compiled code fails the run with the reason, never a crash.
+        var error = Assert.Throws<InvalidOperationException>(() => Run(new MiniVmOptions { Tier = MiniVmTier.Jit }, failHot: true, out _));
+        Assert.Contains("could not compile 'hot'", error.Message);
+        Assert.Contains("injected by a test", error.InnerException!.Message);
+    }
+
+    [Fact]
     public void ADisposedModuleCannotRunAndARunningOneCannotBeDisposed()
     {
         var module = MiniVmModule.Compile("fn f() { return 1; }", "d.expr");

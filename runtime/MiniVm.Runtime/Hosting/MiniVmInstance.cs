@@ -29,7 +29,7 @@ public sealed class MiniVmInstance
 
     /// <summary>What the JIT has done for this instance's runs.</summary>
     public MiniVmStatistics Statistics => _state.Jit?.Statistics is { } s
-        ? new MiniVmStatistics(Tier, s.FunctionsCompiled, s.OsrEntries, s.CodeBytes, s.CompileTime)
+        ? new MiniVmStatistics(Tier, s.FunctionsCompiled, s.OsrEntries, s.CodeBytes, s.CompileTime, s.CompileFailures)
         : new MiniVmStatistics(Tier, 0, 0, 0, TimeSpan.Zero);
 
     public MiniVmModule Module { get; }

@@ -72,6 +72,12 @@ public sealed class MiniVmModule : IDisposable
         }
     }
 
+    /// <summary>For tests: make the JIT fail to compile the code blocks this returns true for.</summary>
+    internal Func<FunctionCode, bool>? FailCompileForTesting
+    {
+        set => Engine.FailCompileForTesting = value;
+    }
+
     /// <summary>Marks a run as started; the module cannot be disposed until <see cref="EndRun"/>.</summary>
     internal void BeginRun()
     {

@@ -6,4 +6,5 @@ namespace MiniVm;
 /// <param name="OsrEntries">Times a running loop moved from the interpreter into compiled code (on-stack replacement).</param>
 /// <param name="CodeBytes">Machine code bytes those compiles produced.</param>
 /// <param name="CompileTime">Time spent compiling.</param>
-public sealed record MiniVmStatistics(MiniVmTier Tier, int FunctionsCompiled, int OsrEntries, long CodeBytes, TimeSpan CompileTime);
+/// <param name="CompileFailures">Code blocks the JIT could not compile (they keep running in the interpreter).</param>
+public sealed record MiniVmStatistics(MiniVmTier Tier, int FunctionsCompiled, int OsrEntries, long CodeBytes, TimeSpan CompileTime, int CompileFailures = 0);

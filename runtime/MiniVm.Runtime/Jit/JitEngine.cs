@@ -19,6 +19,7 @@ internal sealed class JitEngine : IDisposable
     private readonly nint[] _entries;
     private readonly nint[] _externalEntries;
     private readonly CompiledFunction?[] _compiled;
+    private readonly Exception?[] _failures;
     private readonly object _gate = new();
     private CodeHeap? _heap;
     private bool _disposed;
@@ -29,6 +30,7 @@ internal sealed class JitEngine : IDisposable
         _entries = GC.AllocateArray<nint>(module.AllCode.Length, pinned: true);
         _externalEntries = new nint[module.AllCode.Length];
         _compiled = new CompiledFunction?[module.AllCode.Length];
+        _failures = new Exception?[module.AllCode.Length];
         Counters = new int[module.AllCode.Length];
         EntryTable = Marshal.UnsafeAddrOfPinnedArrayElement(_entries, 0);
     }
@@ -50,8 +52,18 @@ internal sealed class JitEngine : IDisposable
     /// <summary>The external entry (what managed code calls) of code block <paramref name="function"/>, or 0.</summary>
     public nint ExternalEntry(int function) => Volatile.Read(ref _externalEntries[function]);
 
-    /// <summary>The compiled form of <paramref name="function"/>, compiling it now if needed.</summary>
-    public CompiledFunction GetOrCompile(int function, JitRun run)
+    /// <summary>For tests: a compile of the code blocks this returns true for fails, as a JIT bug or
+    /// a system that refuses executable memory would make it fail.</summary>
+    internal Func<FunctionCode, bool>? FailCompileForTesting { get; set; }
+
+    /// <summary>
+    /// The compiled form of <paramref name="function"/>, compiling it now if needed; null if it
+    /// cannot be compiled. A failed compile is remembered, never retried, and leaves nothing
+    /// executable behind: the tiered interpreter keeps interpreting the function (HotSpot's
+    /// "not compilable"), and only a compiled caller, which cannot continue without it, fails
+    /// (<see cref="Failure"/> says why).
+    /// </summary>
+    public CompiledFunction? TryGetOrCompile(int function, JitRun run)
     {
         var existing = Volatile.Read(ref _compiled[function]);
         if (existing is not null) return existing;
@@ -59,24 +71,49 @@ internal sealed class JitEngine : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             existing = _compiled[function];
-            if (existing is not null) return existing;
-            var code = _module.AllCode[function];
-            var watch = Stopwatch.StartNew();
-            var block = FunctionCompiler.Compile(_module, code, EntryTable);
-            _heap ??= new CodeHeap(new CodeHeapOptions { Name = "minivm-" + _module.Image.SourceName });
-            nint start = _heap.Install(block.Code, QualifiedName(code));
-            var osr = new nint[block.OsrOffsets.Length];
-            for (int i = 0; i < osr.Length; i++) osr[i] = block.OsrOffsets[i] < 0 ? 0 : start + block.OsrOffsets[i];
-            var compiled = new CompiledFunction(code, start, start + block.ExternalEntryOffset, osr, block);
-            watch.Stop();
-            Volatile.Write(ref _compiled[function], compiled);
-            CodeHeap.Publish(ref _externalEntries[function], compiled.Entry);
-            CodeHeap.Publish(ref _entries[function], start);
-            run.Statistics.RecordCompile(block.Code.Length, watch.Elapsed);
-            if (run.Listing is { } listing) AssemblyListing.Write(listing, _module, compiled);
-            return compiled;
+            if (existing is not null || _failures[function] is not null) return existing;
+            try
+            {
+                return Compile(function, run);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _failures[function] = e;
+                run.Statistics.RecordCompileFailure();
+                return null;
+            }
         }
     }
+
+    /// <summary>Why <paramref name="function"/> could not be compiled, or null.</summary>
+    public Exception? Failure(int function)
+    {
+        lock (_gate) return _failures[function];
+    }
+
+    private CompiledFunction Compile(int function, JitRun run)
+    {
+        var code = _module.AllCode[function];
+        var watch = Stopwatch.StartNew();
+        if (FailCompileForTesting?.Invoke(code) == true)
+            throw new InvalidOperationException($"compiling '{code.Name}' failed (a failure injected by a test)");
+        var block = FunctionCompiler.Compile(_module, code, EntryTable);
+        _heap ??= new CodeHeap(new CodeHeapOptions { Name = "minivm-" + _module.Image.SourceName });
+        nint start = _heap.Install(block.Code, QualifiedName(code));
+        var osr = new nint[block.OsrOffsets.Length];
+        for (int i = 0; i < osr.Length; i++) osr[i] = block.OsrOffsets[i] < 0 ? 0 : start + block.OsrOffsets[i];
+        var compiled = new CompiledFunction(code, start, start + block.ExternalEntryOffset, osr, block);
+        watch.Stop();
+        Volatile.Write(ref _compiled[function], compiled);
+        CodeHeap.Publish(ref _externalEntries[function], compiled.Entry);
+        CodeHeap.Publish(ref _entries[function], start);
+        run.Statistics.RecordCompile(block.Code.Length, watch.Elapsed);
+        if (run.Listing is { } listing) AssemblyListing.Write(listing, _module, compiled);
+        return compiled;
+    }
+
+    /// <summary>A code block's name for messages.</summary>
+    public string CodeName(int function) => _module.AllCode[function] == _module.TopLevel ? "<top level>" : _module.AllCode[function].Name;
 
     private string QualifiedName(FunctionCode code) =>
         code == _module.TopLevel ? $"minivm:{_module.Image.SourceName}:<top level>" : $"minivm:{_module.Image.SourceName}:{code.Name}";

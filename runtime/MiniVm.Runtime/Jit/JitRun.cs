@@ -85,8 +85,11 @@ internal sealed class JitRun
         _context[0].SegmentEnd = Marshal.UnsafeAddrOfPinnedArrayElement(state.Segment, 0) + state.Segment.Length * Unsafe.SizeOf<Value>();
 
     /// <summary>The internal entry of <paramref name="function"/> for a compiled caller, compiling it
-    /// now (compiled code calling it means it is needed compiled).</summary>
-    public nint InternalEntryOf(int function) => Engine.GetOrCompile(function, this).Start;
+    /// now (compiled code calling it means it is needed compiled). A function that cannot be
+    /// compiled fails the run: compiled code cannot call into the interpreter.</summary>
+    public nint InternalEntryOf(int function) =>
+        Engine.TryGetOrCompile(function, this)?.Start
+        ?? throw new InvalidOperationException($"the JIT could not compile '{Engine.CodeName(function)}', which compiled code calls", Engine.Failure(function));
 
     /// <summary>For a call the interpreter is about to make: the callee's compiled entry if it
     /// should run compiled (it has code, or this call makes it hot), else 0 and the call is counted.</summary>
@@ -94,7 +97,7 @@ internal sealed class JitRun
     {
         nint entry = Engine.ExternalEntry(function);
         if (entry != 0) return entry;
-        if (Tier == MiniVmTier.Jit || ++Engine.Counters[function] > Threshold) return Engine.GetOrCompile(function, this).Entry;
+        if (Tier == MiniVmTier.Jit || ++Engine.Counters[function] > Threshold) return Engine.TryGetOrCompile(function, this)?.Entry ?? 0;
         return 0;
     }
 
@@ -103,7 +106,7 @@ internal sealed class JitRun
     public nint EntryForBackEdge(ExecutionState state, int function, int header)
     {
         if (++Engine.Counters[function] <= Threshold) return 0;
-        var compiled = Engine.GetOrCompile(function, this);
+        if (Engine.TryGetOrCompile(function, this) is not { } compiled) return 0; // not compilable: keep interpreting
         Statistics.RecordOsrEntry();
         return compiled.OsrEntries[header];
     }
@@ -131,6 +134,7 @@ internal sealed class JitStatistics
 {
     public int FunctionsCompiled { get; private set; }
     public int OsrEntries { get; private set; }
+    public int CompileFailures { get; private set; }
     public long CodeBytes { get; private set; }
     public TimeSpan CompileTime { get; private set; }
 
@@ -142,4 +146,6 @@ internal sealed class JitStatistics
     }
 
     public void RecordOsrEntry() => OsrEntries++;
+
+    public void RecordCompileFailure() => CompileFailures++;
 }

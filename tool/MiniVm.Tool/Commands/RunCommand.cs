@@ -48,7 +48,8 @@ internal static class RunCommand
             var s = instance.Statistics;
             Console.Error.WriteLine($"[stats] tier: {s.Tier.ToString().ToLowerInvariant()}");
             Console.Error.WriteLine($"[stats] functions compiled: {s.FunctionsCompiled}, OSR entries: {s.OsrEntries}, deoptimizations: 0, " +
-                $"code: {s.CodeBytes} bytes, compile time: {s.CompileTime.TotalMilliseconds:F1} ms");
+                $"code: {s.CodeBytes} bytes, compile time: {s.CompileTime.TotalMilliseconds:F1} ms" +
+                (s.CompileFailures > 0 ? $", could not compile: {s.CompileFailures} (interpreted)" : ""));
             Console.Error.WriteLine($"[stats] run time: {clock.Elapsed.TotalMilliseconds:F1} ms");
         }
         return exitCode;
