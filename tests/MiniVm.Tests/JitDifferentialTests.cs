@@ -295,13 +295,7 @@ internal sealed class DifferentialProgramGenerator
 
         // The top-level code: a few statements (its variables are globals), maybe a hot loop, then
         // probes of every function with arguments of varying kinds.
-        _inFunction = false;
-        _budget = ModuleBudget;
-        _maxMultiplier = 200;
-        _cost = 0;
-        _multiplier = 1;
-        _loopDepth = 0;
-        _scopes.Clear();
+        StartCodeBlock(inFunction: false, ModuleBudget);
         _scopes.Add([]);
         Statements(_random.Next(2, 6), 0);
         if (Chance(0.4)) HotLoop();
@@ -384,17 +378,23 @@ internal sealed class DifferentialProgramGenerator
         _functions.Add(new Fn(name, [K.Int, parameters[1].Kind], returns, 31 * (_cost + 4) + churn, recursive: true, [.. _writes], perCall: quiet ? _cost + 4 : 1000));
     }
 
-    private void BeginFunction(List<Var> parameters, K returns, long budget)
+    /// <summary>The state every code block (a function or the top level) starts its generation with.</summary>
+    private void StartCodeBlock(bool inFunction, long budget)
     {
-        _inFunction = true;
-        _returns = returns;
+        _inFunction = inFunction;
         _budget = budget;
         _maxMultiplier = 200;
         _cost = 0;
         _multiplier = 1;
         _loopDepth = 0;
-        _writes.Clear();
         _scopes.Clear();
+    }
+
+    private void BeginFunction(List<Var> parameters, K returns, long budget)
+    {
+        StartCodeBlock(inFunction: true, budget);
+        _returns = returns;
+        _writes.Clear();
         _scopes.Add(parameters);
     }
 
