@@ -34,33 +34,34 @@ internal static class BytecodeInterpreter
         var segment = state.Stack.First(entry.FrameSize);
         args.CopyTo(segment);
         segment.AsSpan(args.Length, entry.LocalCount - args.Length).Clear();
-        if (state.Jit is { } jit && jit.EntryForCall(state, entry.Index) is var compiled && compiled != 0)
+        StartRun(state, entry, state.MaxDepth - entryDepth);
+        if (state.Jit is { } jit && jit.EntryForCall(entry.Index) is var compiled && compiled != 0)
         {
             // The jit mode, or an entry that is already hot: the whole run is compiled code.
-            state.CallLimit = state.MaxDepth - entryDepth;
-            state.FrameCount = 0;
-            state.ActiveSegment = 0;
-            state.Segment = segment;
             jit.Enter(state, compiled, ref segment[0]);
             return segment[0];
         }
-        return Execute(state, entry, state.MaxDepth - entryDepth);
+        return Execute(state, entry);
     }
 
-    internal static string StackOverflowMessage(ExecutionState state) => $"stack overflow (call depth limit {state.MaxDepth} exceeded)";
-
     /// <param name="callLimit">How many frames may be pushed on top of the entry frame.</param>
-    /// <remarks>Not marked AggressiveOptimization: that would exclude the loop from ReadyToRun
-    /// precompilation and JIT-compile it at every start (about 9 ms); the ReadyToRun code is as fast.</remarks>
-    private static Value Execute(ExecutionState state, FunctionCode entry, int callLimit)
+    private static void StartRun(ExecutionState state, FunctionCode entry, int callLimit)
     {
-        // Only the five cursors used by nearly every instruction are locals, so the JIT can give
-        // each a callee-saved register; everything a call or a slow path needs lives in `state`.
         state.CallLimit = callLimit;
         state.FrameCount = 0;
         state.Function = entry.Index;
         state.ActiveSegment = 0;
         state.Segment = state.Stack[0];
+    }
+
+    internal static string StackOverflowMessage(ExecutionState state) => $"stack overflow (call depth limit {state.MaxDepth} exceeded)";
+
+    /// <remarks>Not marked AggressiveOptimization: that would exclude the loop from ReadyToRun
+    /// precompilation and JIT-compile it at every start (about 9 ms); the ReadyToRun code is as fast.</remarks>
+    private static Value Execute(ExecutionState state, FunctionCode entry)
+    {
+        // Only the five cursors used by nearly every instruction are locals, so the JIT can give
+        // each a callee-saved register; everything a call or a slow path needs lives in `state`.
         ref Value s0 = ref MemoryMarshal.GetArrayDataReference(state.Segment);
         ref Instr pc = ref MemoryMarshal.GetArrayDataReference(entry.Code);
         ref Value consts = ref MemoryMarshal.GetArrayDataReference(entry.Constants);
@@ -258,7 +259,7 @@ internal static class BytecodeInterpreter
                         top = ref Unsafe.Add(ref top, 1);
                     }
                     state.Function = callee.Index;
-                    if (pc.Op == Op.TieredCall && state.Jit!.EntryForCall(state, callee.Index) is var compiled && compiled != 0)
+                    if (pc.Op == Op.TieredCall && state.Jit!.EntryForCall(callee.Index) is var compiled && compiled != 0)
                     {
                         // The callee runs compiled on the frame just set up; its result is in local 0.
                         state.Jit.Enter(state, compiled, ref frame);
@@ -287,11 +288,10 @@ internal static class BytecodeInterpreter
                         }
                     }
                     int header = pc.Index + pc.Arg;
-                    if (state.Jit!.EntryForBackEdge(state, state.Function, header) is var osr && osr != 0)
+                    if (state.Jit!.EntryForBackEdge(state.Function, header) is var osr && osr != 0)
                     {
                         // On-stack replacement: compiled code continues this activation at the loop
                         // header, on this very frame, and returns from it.
-                        state.ActiveTop = SlotIndex(state, ref top);
                         state.Jit.Enter(state, osr, ref frame);
                         top = ref Unsafe.Add(ref frame, 1);
                         goto case Op.ReturnValue;

@@ -6,9 +6,10 @@ namespace MiniVm.Jit;
 /// <summary>
 /// What compiled code reads and writes of a run, at fixed offsets from the register that holds
 /// its address (r12). One per <see cref="ExecutionState"/>, in a pinned array so it never moves
-/// and managed code reads it without pointers. Compiled code keeps only two things in registers
-/// (this context and the frame base); everything else lives here or in the pinned frame memory
-/// the interpreter shares, so a compiled frame is an interpreter frame.
+/// and managed code reads it without pointers. Besides the frame base (rbx), compiled code keeps
+/// this context, the globals, the record count and its limit in registers (r12 to r15, see
+/// <see cref="Compilation.FunctionCompiler"/>); everything else lives here or in the pinned frame
+/// memory the interpreter shares, so a compiled frame is an interpreter frame.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct JitContext
@@ -17,16 +18,15 @@ internal struct JitContext
     public nint Globals;
     /// <summary>The first <see cref="Interpreter.CallFrame"/> record (<see cref="ExecutionState.Frames"/>, pinned).</summary>
     public nint Frames;
-    /// <summary>Records in use: the interpreter's <see cref="ExecutionState.FrameCount"/> while compiled code runs.</summary>
+    /// <summary>Records in use: the interpreter's <see cref="ExecutionState.FrameCount"/> when
+    /// compiled code is entered; compiled code keeps it in r14 and writes it back here before each
+    /// helper call (helpers build traces from it).</summary>
     public int FrameCount;
     /// <summary>Compiled calls take the fast path while <see cref="FrameCount"/> is below this:
     /// the smaller of the call limit and the records' capacity.</summary>
     public int FrameLimit;
     /// <summary>First byte past the active stack segment: a callee frame must end at or below it.</summary>
     public nint SegmentEnd;
-    /// <summary>The native stack pointer compiled code must stay above (a guard far below the
-    /// thread's real limit, so helpers always have room).</summary>
-    public nint StackLimit;
     /// <summary>A GC handle to the run's <see cref="ExecutionState"/>, for the helpers.</summary>
     public nint State;
 
@@ -35,5 +35,4 @@ internal struct JitContext
     public static readonly int FrameCountOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(FrameCount));
     public static readonly int FrameLimitOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(FrameLimit));
     public static readonly int SegmentEndOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(SegmentEnd));
-    public static readonly int StackLimitOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(StackLimit));
 }

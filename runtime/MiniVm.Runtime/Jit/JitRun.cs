@@ -64,8 +64,14 @@ internal sealed class JitRun
         ref var context = ref _context[0];
         context.State = GCHandle.ToIntPtr(_stateHandle);
         context.Globals = state.Globals.Length == 0 ? 0 : Marshal.UnsafeAddrOfPinnedArrayElement(state.Globals, 0);
+    }
+
+    /// <summary>Whether the native stack is down to the reserve kept for helpers (never, when the run
+    /// started with the room <see cref="StackNeeded"/> asks for; a last guard before a call).</summary>
+    public static bool StackIsLow()
+    {
         nint low = ThreadStack.LowestAddress();
-        context.StackLimit = low == 0 ? 0 : low + StackReserve;
+        return low != 0 && ThreadStack.CurrentAddress() < low + StackReserve;
     }
 
     public void End()
@@ -93,7 +99,7 @@ internal sealed class JitRun
 
     /// <summary>For a call the interpreter is about to make: the callee's compiled entry if it
     /// should run compiled (it has code, or this call makes it hot), else 0 and the call is counted.</summary>
-    public nint EntryForCall(ExecutionState state, int function)
+    public nint EntryForCall(int function)
     {
         nint entry = Engine.ExternalEntry(function);
         if (entry != 0) return entry;
@@ -103,7 +109,7 @@ internal sealed class JitRun
 
     /// <summary>For a loop back-edge the interpreter is about to take in <paramref name="function"/>
     /// to <paramref name="header"/>: the on-stack-replacement entry if the loop is now hot, else 0.</summary>
-    public nint EntryForBackEdge(ExecutionState state, int function, int header)
+    public nint EntryForBackEdge(int function, int header)
     {
         if (++Engine.Counters[function] <= Threshold) return 0;
         if (Engine.TryGetOrCompile(function, this) is not { } compiled) return 0; // not compilable: keep interpreting

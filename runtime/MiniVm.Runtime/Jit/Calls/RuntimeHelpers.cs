@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using MiniVm.Builtins;
 using MiniVm.Bytecode.Opcodes;
 using MiniVm.Interpreter;
-using MiniVm.NativeCode.Threading;
 using MiniVm.Values;
 
 namespace MiniVm.Jit.Calls;
@@ -168,7 +167,7 @@ internal static unsafe class RuntimeHelpers
         {
             state = StateOf(context);
             int count = context->FrameCount;
-            if (count >= state.CallLimit || ThreadStack.CurrentAddress() < context->StackLimit)
+            if (count >= state.CallLimit || JitRun.StackIsLow())
                 return Fail(state, context, function, at, BytecodeInterpreter.StackOverflowMessage(state));
             if (count >= state.Frames.Length) state.Frames = BytecodeInterpreter.GrowFrames(state.Frames);
             state.Jit!.SyncFrames(state);

@@ -28,7 +28,6 @@ internal sealed partial class FunctionCompiler
         {
             destination = next == OpCode.StoreFast ? Operand.Local(_code[i + 1].Arg) : Operand.Global(_code[i + 1].Arg);
             FlushReadsOf(destination);
-            if (next == OpCode.StoreGlobal) MarkAssigned(_code[i + 1].Arg);
             last = i + 1;
         }
         else if (returns)

@@ -26,8 +26,9 @@ internal sealed partial class FunctionCompiler
             case OpCode.LoadGlobal:
             {
                 var global = Operand.Global(arg);
-                bool provedAssigned = (_kinds.Global(i, arg) & KindSet.Unassigned) == 0;
-                if (!MarkAssigned(arg) || provedAssigned)
+                // The kind analysis knows where a global is assigned already: after a store or an
+                // earlier load of it on every path here. There the check would never fire.
+                if ((_kinds.Global(i, arg) & KindSet.Unassigned) == 0)
                 {
                     Push(global);
                     return i;
@@ -58,7 +59,6 @@ internal sealed partial class FunctionCompiler
                 var global = Operand.Global(arg);
                 FlushReadsOf(global);
                 Copy(value, global);
-                MarkAssigned(arg);
                 return i;
             }
             case OpCode.PopTop:

@@ -31,7 +31,6 @@ internal sealed partial class FunctionCompiler
 {
     private const int SlotSize = 16;
     private const int KindOffset = 8;
-    private static readonly int CallFrameSize = Marshal.SizeOf(typeof(CallFrame));
     private static readonly int CallFrameFunction = (int)Marshal.OffsetOf(typeof(CallFrame), nameof(CallFrame.Function));
     private static readonly int CallFrameResumeAt = (int)Marshal.OffsetOf(typeof(CallFrame), nameof(CallFrame.ResumeAt));
 
@@ -70,21 +69,6 @@ internal sealed partial class FunctionCompiler
         _xmm0Holds = Operand.None;
     }
 
-    /// <summary>Globals known to be assigned on every path to this point of the current block (a
-    /// global, once assigned, stays so): their "used before assigned" check is not repeated. Global
-    /// g is known when <c>_assignedInBlock[g] == _block</c>; a new block just counts up.</summary>
-    private readonly int[] _assignedInBlock;
-    private int _block = 1;
-
-    /// <summary>Records that global <paramref name="global"/> is assigned from here to the end of the block;
-    /// false if that was known already.</summary>
-    private bool MarkAssigned(int global)
-    {
-        if (_assignedInBlock[global] == _block) return false;
-        _assignedInBlock[global] = _block;
-        return true;
-    }
-
     private FunctionCompiler(PreparedModule module, FunctionCode function, nint entryTable)
     {
         _module = module;
@@ -93,7 +77,6 @@ internal sealed partial class FunctionCompiler
         _code = Instruction.DecodeAll(function.Source.Code);
         var depthByOffset = Verifier.StackDepths(module.Image, function.Source);
         _stack = new OperandStack(function.Source.MaxStack);
-        _assignedInBlock = new int[module.Image.Globals.Length];
         var indexAt = new int[function.Source.Code.Length];
         for (int i = 0; i < _code.Length; i++) indexAt[_code[i].Offset] = i;
         _asmStart = new int[_code.Length];
@@ -126,7 +109,6 @@ internal sealed partial class FunctionCompiler
     /// <summary>The instruction being compiled (slow paths compiled later restore it: kinds are per instruction).</summary>
     private int _at;
 
-
     /// <summary>Compiles <paramref name="function"/>. <paramref name="entryTable"/> is the address of
     /// the module's table of compiled entries, which calls go through.</summary>
     public static CompiledBlock Compile(PreparedModule module, FunctionCode function, nint entryTable) =>
@@ -145,7 +127,6 @@ internal sealed partial class FunctionCompiler
                 Bind(ref _labels[i]);
                 ResetStack(_depth[i]);
                 ForgetRegisters(); // another path arrives here
-                _block++;
             }
             _asmStart[i] = _asm.Instructions.Count;
             _at = i;
@@ -262,12 +243,6 @@ internal sealed partial class FunctionCompiler
     {
         for (int p = 0; p < _stack.Count; p++)
             if (_stack[p] == source) Materialize(p);
-    }
-
-    private void FlushGlobals()
-    {
-        for (int p = 0; p < _stack.Count; p++)
-            if (_stack[p].Kind == OperandKind.Global) Materialize(p);
     }
 
     private void Materialize(int position)
