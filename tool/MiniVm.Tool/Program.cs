@@ -4,7 +4,8 @@ using MiniVm.Tool;
 using MiniVm.Tool.Commands;
 
 // A run will most likely compile code: start getting the JIT ready on the other core now, while
-// the command line is parsed and the module loads (RunCommand does the same for other callers).
+// the command line is parsed and the module loads (creating a jit or tiered instance would start
+// it too, but later).
 if (args.Length > 0 && args[0] == "run" && !args.Contains("interpreter")) MiniVmModule.WarmUpJit();
 
 var fileArgument = new Argument<string>("file") { Description = "A .txtc bytecode file, or a .expr source file (compiled in memory)." };

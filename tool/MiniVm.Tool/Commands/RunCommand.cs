@@ -7,8 +7,6 @@ internal static class RunCommand
 {
     public static int Execute(string path, MiniVmTier? tier, int? jitThreshold, int? maxDepth, bool stats, bool dumpAsm)
     {
-        // Unless the interpreter was asked for, get the JIT ready on another core while the module loads.
-        if (tier != MiniVmTier.Interpreter) MiniVmModule.WarmUpJit();
         var module = InputFiles.LoadModule(path);
         // Program output is buffered (print-heavy programs would otherwise pay a syscall per line)
         // and flushed before anything goes to stderr, so the two streams interleave as written.
