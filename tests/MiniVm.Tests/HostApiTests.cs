@@ -119,19 +119,6 @@ public sealed class HostApiTests
     }
 
     [Fact]
-    public void DeepRecursionNeverTouchesTheNativeStack()
-    {
-        var module = MiniVmModule.Compile("fn down(n) { if n == 0 { return 0; } return 1 + down(n - 1); }", "down.expr");
-        var instance = module.CreateInstance(new MiniVmOptions { MaxDepth = 1_000_000 });
-        long result = 0;
-        // A 256 KB thread: a recursive interpreter would overflow it long before a million calls.
-        var thread = new Thread(() => result = instance.Call("down", 999_999).AsInt, 256 * 1024);
-        thread.Start();
-        thread.Join();
-        Assert.Equal(999_999, result);
-    }
-
-    [Fact]
     public void TheDefaultTierIsTieredAndCompilesWhatIsHot()
     {
         var module = MiniVmModule.Compile("fn sq(x) { return x * x; }", "sq.expr");

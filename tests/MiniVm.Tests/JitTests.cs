@@ -97,13 +97,17 @@ public sealed class JitTests
         Assert.All(error.Trace, frame => Assert.Equal(("down", 1), (frame.Function, frame.Line)));
     }
 
-    [Fact]
-    public void AMillionDeepCompiledRecursionRunsOnAThreadWithTheStackForIt()
+    [Theory]
+    [InlineData(MiniVmTier.Interpreter)]
+    [InlineData(MiniVmTier.Jit)]
+    [InlineData(MiniVmTier.Tiered)]
+    public void AMillionDeepRecursionRunsFromA256KbThread(MiniVmTier tier)
     {
+        // The interpreter never recurses on the native stack; compiled code does, so the instance
+        // moves a compiled run to a thread with the stack for a million frames.
         using var module = MiniVmModule.Compile("fn down(n) { if n == 0 { return 0; } return 1 + down(n - 1); }", "deep.expr");
-        var instance = module.CreateInstance(new MiniVmOptions { Tier = MiniVmTier.Jit, MaxDepth = 1_000_000 });
+        var instance = module.CreateInstance(new MiniVmOptions { Tier = tier, MaxDepth = 1_000_000 });
         long result = 0;
-        // A 256 KB thread cannot hold a million native frames; the instance moves the run to one that can.
         var thread = new Thread(() => result = instance.Call("down", 999_999).AsInt, 256 * 1024);
         thread.Start();
         thread.Join();
