@@ -16,6 +16,9 @@ public sealed class ProgramCorpusTests
         ("tiered", () => new MiniVmOptions { Tier = MiniVmTier.Tiered }),
         ("tiered-threshold-1", () => new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 1 }),
         ("tiered-threshold-0", () => new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 0 }),
+        // Every guard of optimized code deoptimizes the first time it is reached: the proof that
+        // each deoptimization exit rebuilds its frame right.
+        ("tiered-forced-deopt", () => new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 1, ForceDeoptimization = true }),
     ];
 
     /// <summary>Tiers plus variants that must not change behaviour: the interpreter without its superinstructions.</summary>

@@ -23,13 +23,14 @@ public sealed class MiniVmInstance
         if (Tier != MiniVmTier.Interpreter)
         {
             JitWarmUp.Start();
-            _state.Jit = new JitRun(module.Engine, Tier, options.JitThreshold, options.AssemblyListing);
+            if (options.ForceDeoptimization) module.Engine.ForceDeoptimization = true;
+            _state.Jit = new JitRun(module.Engine, Tier, options.JitThreshold, options.AssemblyListing, options.JitLog);
         }
     }
 
     /// <summary>What the JIT has done for this instance's runs.</summary>
     public MiniVmStatistics Statistics => _state.Jit?.Statistics is { } s
-        ? new MiniVmStatistics(Tier, s.FunctionsCompiled, s.OsrEntries, s.CodeBytes, s.CompileTime, s.CompileFailures)
+        ? new MiniVmStatistics(Tier, s.FunctionsCompiled, s.OsrEntries, s.CodeBytes, s.CompileTime, s.CompileFailures, s.Deoptimizations, s.Recompiles, s.ForcedDeoptimizations)
         : new MiniVmStatistics(Tier, 0, 0, 0, TimeSpan.Zero);
 
     public MiniVmModule Module { get; }

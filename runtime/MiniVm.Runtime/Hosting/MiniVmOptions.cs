@@ -33,6 +33,16 @@ public sealed class MiniVmOptions
     /// (<c>dotnet minivm run --dump-asm</c>).</summary>
     public TextWriter? AssemblyListing { get; set; }
 
+    /// <summary>If set, the JIT writes a line here for each compile, recompile, on-stack
+    /// replacement and deoptimization, with its reason (<c>dotnet minivm run --jit-log</c>).</summary>
+    public TextWriter? JitLog { get; set; }
+
+    /// <summary>A testing mode (HotSpot's <c>-XX:+DeoptimizeALot</c> in spirit): in the tiered mode,
+    /// every guard of optimized code deoptimizes the first time it is reached, whether or not its
+    /// bet holds, so every deoptimization exit's rebuilt frame is exercised. Output must not change.
+    /// It holds for the module's compiled code from the first instance that asks on.</summary>
+    public bool ForceDeoptimization { get; set; }
+
     /// <summary>Parses a tier name as users type it: <c>interpreter</c>, <c>jit</c>, <c>tiered</c> (any case).</summary>
     public static bool TryParseTier(string? text, out MiniVmTier tier)
     {
@@ -52,7 +62,7 @@ public sealed class MiniVmOptions
             text => RunSettings.ParseCount(text, RunSettings.MinMaxDepth)) ?? DefaultMaxDepth;
         if (threshold < 0) throw new ArgumentException($"the JIT threshold must be 0 or more, not {threshold}");
         if (maxDepth < 1) throw new ArgumentException($"the call depth limit must be at least 1, not {maxDepth}");
-        return new ResolvedOptions(tier, threshold, maxDepth, Output ?? Console.Out, AssemblyListing);
+        return new ResolvedOptions(tier, threshold, maxDepth, Output ?? Console.Out, AssemblyListing, JitLog, ForceDeoptimization);
     }
 
     private static T? ReadSetting<T>(string environmentVariable, string configName, Func<string, T?> parse) where T : struct
@@ -69,4 +79,5 @@ public sealed class MiniVmOptions
 }
 
 /// <summary>Options after precedence and validation.</summary>
-internal sealed record ResolvedOptions(MiniVmTier Tier, int JitThreshold, int MaxDepth, TextWriter Output, TextWriter? AssemblyListing);
+internal sealed record ResolvedOptions(MiniVmTier Tier, int JitThreshold, int MaxDepth, TextWriter Output, TextWriter? AssemblyListing,
+    TextWriter? JitLog, bool ForceDeoptimization);

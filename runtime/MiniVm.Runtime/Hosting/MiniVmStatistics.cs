@@ -7,4 +7,8 @@ namespace MiniVm;
 /// <param name="CodeBytes">Machine code bytes those compiles produced.</param>
 /// <param name="CompileTime">Time spent compiling.</param>
 /// <param name="CompileFailures">Code blocks the JIT could not compile (they keep running in the interpreter).</param>
-public sealed record MiniVmStatistics(MiniVmTier Tier, int FunctionsCompiled, int OsrEntries, long CodeBytes, TimeSpan CompileTime, int CompileFailures = 0);
+/// <param name="Deoptimizations">Times optimized code found a bet of its profile wrong and handed its activation back to the interpreter.</param>
+/// <param name="Recompiles">Compiles of code blocks whose earlier code deoptimized (included in <paramref name="FunctionsCompiled"/>).</param>
+/// <param name="ForcedDeoptimizations">Deoptimizations forced by <see cref="MiniVmOptions.ForceDeoptimization"/> (not in <paramref name="Deoptimizations"/>).</param>
+public sealed record MiniVmStatistics(MiniVmTier Tier, int FunctionsCompiled, int OsrEntries, long CodeBytes, TimeSpan CompileTime, int CompileFailures = 0,
+    int Deoptimizations = 0, int Recompiles = 0, int ForcedDeoptimizations = 0);

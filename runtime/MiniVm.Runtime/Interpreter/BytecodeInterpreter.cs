@@ -35,13 +35,33 @@ internal static class BytecodeInterpreter
         args.CopyTo(segment);
         segment.AsSpan(args.Length, entry.LocalCount - args.Length).Clear();
         StartRun(state, entry, state.MaxDepth - entryDepth);
-        if (state.Jit is { } jit && jit.EntryForCall(entry.Index) is var compiled && compiled != 0)
+        if (state.Jit is { } jit)
         {
-            // The jit mode, or an entry that is already hot: the whole run is compiled code.
-            jit.Enter(state, compiled, ref segment[0]);
-            return segment[0];
+            if (state.Module.TopLevel != entry) jit.Profiles[entry.Index].SawArguments(args);
+            if (jit.EntryForCall(entry.Index) is var compiled && compiled != 0)
+            {
+                // The jit mode, or an entry that is already hot: the whole run is compiled code.
+                jit.Enter(state, compiled, ref segment[0]);
+                return segment[0];
+            }
         }
-        return Execute(state, entry);
+        return Execute(state, entry, 0, 0, entry.LocalCount);
+    }
+
+    /// <summary>
+    /// Deoptimization's way back: continues, in the interpreter, the activation of code block
+    /// <paramref name="function"/> whose local 0 is slot <paramref name="frameSlot"/> of the active
+    /// segment, at instruction <paramref name="instruction"/> with <paramref name="depth"/> values on
+    /// its operand stack, and returns its result when it returns. Compiled code left the frame
+    /// exactly as the interpreter would have it there (same slots, same frame records below), so
+    /// nothing is copied. Frames saved below the activation stay where they are: the caller (a
+    /// compiled frame, or the managed code that entered it) takes the result back.
+    /// </summary>
+    internal static Value Resume(ExecutionState state, int function, int instruction, int frameSlot, int depth)
+    {
+        var code = state.Code[function];
+        state.Function = function;
+        return Execute(state, code, instruction, frameSlot, frameSlot + code.LocalCount + depth);
     }
 
     /// <param name="callLimit">How many frames may be pushed on top of the entry frame.</param>
@@ -49,6 +69,7 @@ internal static class BytecodeInterpreter
     {
         state.CallLimit = callLimit;
         state.FrameCount = 0;
+        state.BaseFrameCount = 0;
         state.Function = entry.Index;
         state.ActiveSegment = 0;
         state.Segment = state.Stack[0];
@@ -58,15 +79,19 @@ internal static class BytecodeInterpreter
 
     /// <remarks>Not marked AggressiveOptimization: that would exclude the loop from ReadyToRun
     /// precompilation and JIT-compile it at every start (about 9 ms); the ReadyToRun code is as fast.</remarks>
-    private static Value Execute(ExecutionState state, FunctionCode entry)
+    /// <summary>Runs <paramref name="code"/> from instruction <paramref name="instruction"/> on the
+    /// frame at slot <paramref name="frameSlot"/> of the active segment, its operand stack's first free
+    /// slot at <paramref name="topSlot"/>, until the activation returns with no more frames saved
+    /// than <see cref="ExecutionState.BaseFrameCount"/>.</summary>
+    private static Value Execute(ExecutionState state, FunctionCode code, int instruction, int frameSlot, int topSlot)
     {
         // Only the five cursors used by nearly every instruction are locals, so the JIT can give
         // each a callee-saved register; everything a call or a slow path needs lives in `state`.
         ref Value s0 = ref MemoryMarshal.GetArrayDataReference(state.Segment);
-        ref Instr pc = ref MemoryMarshal.GetArrayDataReference(entry.Code);
-        ref Value consts = ref MemoryMarshal.GetArrayDataReference(entry.Constants);
-        ref Value frame = ref s0;
-        ref Value top = ref Unsafe.Add(ref s0, entry.LocalCount);
+        ref Instr pc = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(code.Code), instruction);
+        ref Value consts = ref MemoryMarshal.GetArrayDataReference(code.Constants);
+        ref Value frame = ref Unsafe.Add(ref s0, frameSlot);
+        ref Value top = ref Unsafe.Add(ref s0, topSlot);
         string? error;
 
         while (true)
@@ -259,12 +284,17 @@ internal static class BytecodeInterpreter
                         top = ref Unsafe.Add(ref top, 1);
                     }
                     state.Function = callee.Index;
-                    if (pc.Op == Op.TieredCall && state.Jit!.EntryForCall(callee.Index) is var compiled && compiled != 0)
+                    if (pc.Op == Op.TieredCall)
                     {
-                        // The callee runs compiled on the frame just set up; its result is in local 0.
-                        state.Jit.Enter(state, compiled, ref frame);
-                        top = ref Unsafe.Add(ref frame, 1);
-                        goto case Op.ReturnValue;
+                        var jit = state.Jit!;
+                        jit.Profiles[callee.Index].SawArguments(MemoryMarshal.CreateReadOnlySpan(ref frame, callee.ParamCount));
+                        if (jit.EntryForCall(callee.Index) is var compiled && compiled != 0)
+                        {
+                            // The callee runs compiled on the frame just set up; its result is in local 0.
+                            jit.Enter(state, compiled, ref frame);
+                            top = ref Unsafe.Add(ref frame, 1);
+                            goto case Op.TieredReturn;
+                        }
                     }
                     pc = ref MemoryMarshal.GetArrayDataReference(callee.Code);
                     consts = ref MemoryMarshal.GetArrayDataReference(callee.Constants);
@@ -281,29 +311,65 @@ internal static class BytecodeInterpreter
                     {
                         top = ref Unsafe.Add(ref top, -1);
                         if (top.Kind != ValueKind.Bool) throw Error(state, ref pc, 0, Operations.ConditionError(top));
-                        if ((top.Bits != 0) != (pc.Op == Op.LoopJumpIfTrue))
+                        bool jumps = (top.Bits != 0) == (pc.Op == Op.LoopJumpIfTrue);
+                        state.Jit!.Profiles[state.Function].SawBranch(pc.Index, jumps);
+                        if (!jumps)
                         {
                             pc = ref Unsafe.Add(ref pc, 1);
                             continue;
                         }
                     }
                     int header = pc.Index + pc.Arg;
-                    if (state.Jit!.EntryForBackEdge(state.Function, header) is var osr && osr != 0)
+                    if (state.Jit!.EntryForBackEdge(state.Function, header) is var osr && osr != 0
+                        && state.Jit.Enter(state, osr, ref frame))
                     {
-                        // On-stack replacement: compiled code continues this activation at the loop
-                        // header, on this very frame, and returns from it.
-                        state.Jit.Enter(state, osr, ref frame);
+                        // On-stack replacement: compiled code continued this activation at the loop
+                        // header, on this very frame, and returned from it. (Compiled code refuses
+                        // the entry when the frame holds kinds it did not speculate on: then the
+                        // loop goes on here.)
                         top = ref Unsafe.Add(ref frame, 1);
-                        goto case Op.ReturnValue;
+                        goto case Op.TieredReturn;
                     }
                     pc = ref Unsafe.Add(ref pc, pc.Arg);
                     continue;
                 }
 
+                case Op.ProfiledJumpIfFalse:
+                case Op.ProfiledJumpIfTrue:
+                {
+                    top = ref Unsafe.Add(ref top, -1);
+                    if (top.Kind != ValueKind.Bool) throw Error(state, ref pc, 0, Operations.ConditionError(top));
+                    bool jumps = (top.Bits != 0) == (pc.Op == Op.ProfiledJumpIfTrue);
+                    state.Jit!.Profiles[state.Function].SawBranch(pc.Index, jumps);
+                    pc = ref Unsafe.Add(ref pc, jumps ? pc.Arg : 1);
+                    continue;
+                }
+
+                case Op.ProfiledLoadGlobal:
+                {
+                    Value value = state.Globals[pc.Arg];
+                    if (value.Kind == ValueKind.Unassigned)
+                        throw Error(state, ref pc, 0, UnassignedMessage(state, pc.Arg));
+                    state.Jit!.Profiles[state.Function].SawValue(pc.Index, value.Kind);
+                    top = value;
+                    top = ref Unsafe.Add(ref top, 1);
+                    pc = ref Unsafe.Add(ref pc, 1);
+                    continue;
+                }
+
+                case Op.TieredReturn:
+                    // The result's kind, for the call site it returns to (interpreted or compiled).
+                    if (state.FrameCount > state.BaseFrameCount)
+                    {
+                        ref CallFrame caller = ref state.Frames[state.FrameCount - 1];
+                        state.Jit!.Profiles[caller.Function].SawValue(caller.ResumeAt - 1, Unsafe.Add(ref top, -1).Kind);
+                    }
+                    goto case Op.ReturnValue;
+
                 case Op.ReturnValue:
                 {
                     Value result = Unsafe.Add(ref top, -1);
-                    if (state.FrameCount == 0) return result;
+                    if (state.FrameCount == state.BaseFrameCount) return result;
                     ref CallFrame saved = ref state.Frames[--state.FrameCount];
                     FunctionCode caller = state.Code[saved.Function];
                     state.Function = saved.Function;

@@ -41,6 +41,10 @@ internal sealed class ExecutionState
     public int Function;
     /// <summary>Frames saved below the innermost activation.</summary>
     public int FrameCount;
+    /// <summary>The frames saved below the activation the interpreter loop started with: when that
+    /// activation returns, the loop does (0 for a run; more for an activation a deoptimization
+    /// handed over, whose callers are compiled frames).</summary>
+    public int BaseFrameCount;
     /// <summary>The most frames that may be saved (the call depth limit, less the entry's own).</summary>
     public int CallLimit;
     /// <summary>The stack segment the innermost activation lives in, and its index.</summary>

@@ -122,6 +122,18 @@ internal enum Op : byte
     LoopJumpIfFalse,
     /// <summary>A backward POP_JUMP_IF_TRUE (the bottom test of a <c>while</c> loop).</summary>
     LoopJumpIfTrue,
+
+    // Also the tiered mode's only: the places where the interpreter profiles what the optimizing
+    // compile speculates on (see Jit/Profiling/FunctionProfile.cs).
+
+    /// <summary>A forward POP_JUMP_IF_FALSE that counts which way it goes.</summary>
+    ProfiledJumpIfFalse,
+    /// <summary>A forward POP_JUMP_IF_TRUE that counts which way it goes.</summary>
+    ProfiledJumpIfTrue,
+    /// <summary>LOAD_GLOBAL that records the kind it loaded.</summary>
+    ProfiledLoadGlobal,
+    /// <summary>RETURN_VALUE that records the result's kind at the caller's call site.</summary>
+    TieredReturn,
 }
 
 internal static class OpDecoding

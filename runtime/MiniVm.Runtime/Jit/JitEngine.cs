@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MiniVm.Interpreter;
 using MiniVm.Jit.Compilation;
+using MiniVm.Jit.Profiling;
 using MiniVm.NativeCode.Memory;
 
 namespace MiniVm.Jit;
@@ -11,7 +12,9 @@ namespace MiniVm.Jit;
 /// and threads (compiled code holds no per-run address; it reaches the run through the
 /// <see cref="JitContext"/>). Owns the W^X code heap, the table of compiled entries that calls go
 /// through (filled in as functions are compiled, so code compiled earlier calls code compiled
-/// later), the on-stack-replacement entries, and the tiered mode's hotness counters.
+/// later), the on-stack-replacement entries, the tiered mode's hotness counters and profiles,
+/// and every version of every compiled block (a block whose bets failed is replaced, but its old
+/// code stays mapped until the module is disposed: activations may still be running in it).
 /// </summary>
 internal sealed class JitEngine : IDisposable
 {
@@ -21,6 +24,7 @@ internal sealed class JitEngine : IDisposable
     private readonly CompiledFunction?[] _compiled;
     private readonly Exception?[] _failures;
     private readonly object _gate = new();
+    private readonly List<CompiledFunction> _versions = [];
     private CodeHeap? _heap;
     private bool _disposed;
 
@@ -32,8 +36,21 @@ internal sealed class JitEngine : IDisposable
         _compiled = new CompiledFunction?[module.AllCode.Length];
         _failures = new Exception?[module.AllCode.Length];
         Counters = new int[module.AllCode.Length];
+        Profiles = module.AllCode.Select(code => new FunctionProfile(code.ParamCount, code.Code.Length)).ToArray();
         EntryTable = Marshal.UnsafeAddrOfPinnedArrayElement(_entries, 0);
     }
+
+    /// <summary>A code block's compiled code may deoptimize this many times (its bets failed); its
+    /// next compile then bets on nothing (HotSpot's per-method trap limit).</summary>
+    public const int MaxDeoptimizations = 4;
+
+    /// <summary>What the tiered interpreter saw each code block do.</summary>
+    public FunctionProfile[] Profiles { get; }
+
+    /// <summary>The test mode in which every deoptimization exit is taken the first time it is
+    /// reached (<see cref="MiniVmOptions.ForceDeoptimization"/>): compiles from now on include the
+    /// checks. Set by the first instance that asks, for the module's lifetime.</summary>
+    public bool ForceDeoptimization { get; set; }
 
     /// <summary>True where compiled code can run: Linux on x86-64 (System V calls, the code heap's mappings).</summary>
     public static bool IsSupported => RuntimeInformation.ProcessArchitecture == Architecture.X64 && OperatingSystem.IsLinux() && CodeHeap.IsSupported;
@@ -74,7 +91,7 @@ internal sealed class JitEngine : IDisposable
             if (existing is not null || _failures[function] is not null) return existing;
             try
             {
-                return Compile(function, run);
+                return Compile(function, run, SpeculationFor(function, run));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -91,25 +108,70 @@ internal sealed class JitEngine : IDisposable
         lock (_gate) return _failures[function];
     }
 
-    private CompiledFunction Compile(int function, JitRun run)
+    /// <summary>The bets for a compile of <paramref name="function"/>: from its profile in the tiered
+    /// mode, none in the <c>jit</c> mode (nothing has run to be profiled), for a block never
+    /// interpreted, or for one that deoptimized <see cref="MaxDeoptimizations"/> times.</summary>
+    private Speculation? SpeculationFor(int function, JitRun run)
+    {
+        var profile = Profiles[function];
+        if (run.Tier != MiniVmTier.Tiered || !profile.HasSamples || profile.Deoptimizations >= MaxDeoptimizations) return null;
+        return new Speculation(profile, _module.AllCode[function]);
+    }
+
+    private CompiledFunction Compile(int function, JitRun run, Speculation? speculation)
     {
         var code = _module.AllCode[function];
         var watch = Stopwatch.StartNew();
         if (FailCompileForTesting?.Invoke(code) == true)
             throw new InvalidOperationException($"compiling '{code.Name}' failed (a failure injected by a test)");
-        var block = FunctionCompiler.Compile(_module, code, EntryTable);
+        int version = _versions.Count;
+        // One flag per instruction a deoptimization exit resumes at (exits resuming at the same
+        // instruction rebuild the same frame, so one of them taken once tests them all).
+        byte[]? forcedFlags = ForceDeoptimization && speculation is not null ? GC.AllocateArray<byte>(code.Code.Length + 1, pinned: true) : null;
+        var request = new CompileRequest(version, speculation, forcedFlags is null ? 0 : Marshal.UnsafeAddrOfPinnedArrayElement(forcedFlags, 0));
+        var block = FunctionCompiler.Compile(_module, code, EntryTable, request);
         _heap ??= new CodeHeap(new CodeHeapOptions { Name = "minivm-" + _module.Image.SourceName });
         nint start = _heap.Install(block.Code, QualifiedName(code));
         var osr = new nint[block.OsrOffsets.Length];
         for (int i = 0; i < osr.Length; i++) osr[i] = block.OsrOffsets[i] < 0 ? 0 : start + block.OsrOffsets[i];
-        var compiled = new CompiledFunction(code, start, start + block.ExternalEntryOffset, osr, block);
+        var compiled = new CompiledFunction(code, start, start + block.ExternalEntryOffset, osr, block, version, speculation is not null, forcedFlags);
         watch.Stop();
+        _versions.Add(compiled);
         Volatile.Write(ref _compiled[function], compiled);
         CodeHeap.Publish(ref _externalEntries[function], compiled.Entry);
         CodeHeap.Publish(ref _entries[function], start);
-        run.Statistics.RecordCompile(block.Code.Length, watch.Elapsed);
+        run.Statistics.RecordCompile(block.Code.Length, watch.Elapsed, recompile: Profiles[function].Deoptimizations > 0);
+        run.Log?.Compiled(compiled, Profiles[function].Deoptimizations, watch.Elapsed);
         if (run.Listing is { } listing) AssemblyListing.Write(listing, _module, compiled);
         return compiled;
+    }
+
+    /// <summary>Compile number <paramref name="version"/> (what a deoptimization exit reports).</summary>
+    public CompiledFunction Version(int version)
+    {
+        lock (_gate) return _versions[version];
+    }
+
+    /// <summary>
+    /// A bet of <paramref name="compiled"/> failed: counts it against the block and, if that code is
+    /// still the block's current code, takes it out of use (HotSpot's "made not entrant"). New
+    /// calls then interpret the block again, profiling it with what just happened, until it is hot
+    /// again; a compiled caller recompiles it at once. Activations running in the old code finish in
+    /// it (each deoptimizes when it reaches a failing guard), so the old code stays mapped.
+    /// </summary>
+    public bool Invalidate(CompiledFunction compiled)
+    {
+        int function = compiled.Code.Index;
+        lock (_gate)
+        {
+            if (_disposed || _compiled[function] != compiled) return false;
+            Profiles[function].Deoptimizations++;
+            Volatile.Write(ref _compiled[function], null);
+            CodeHeap.Publish(ref _externalEntries[function], 0);
+            CodeHeap.Publish(ref _entries[function], 0);
+            Counters[function] = 0;
+            return true;
+        }
     }
 
     /// <summary>A code block's name for messages.</summary>
@@ -132,6 +194,8 @@ internal sealed class JitEngine : IDisposable
 }
 
 /// <summary>A code block's installed machine code: where it starts (the internal entry compiled
-/// calls use), its external entry (what managed code calls), and by instruction index the
-/// on-stack-replacement entry of each loop header (0 elsewhere).</summary>
-internal sealed record CompiledFunction(FunctionCode Code, nint Start, nint Entry, nint[] OsrEntries, CompiledBlock Block);
+/// calls use), its external entry (what managed code calls), by instruction index the
+/// on-stack-replacement entry of each loop header (0 elsewhere); its compile number, whether it
+/// bets on a profile, and the flags of the test mode that forces deoptimization (or null).</summary>
+internal sealed record CompiledFunction(FunctionCode Code, nint Start, nint Entry, nint[] OsrEntries, CompiledBlock Block,
+    int Version, bool Speculative, byte[]? ForcedFlags);

@@ -3,6 +3,8 @@ using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using MiniVm.Interpreter;
 using MiniVm.Jit.Calls;
+using MiniVm.Jit.Compilation;
+using MiniVm.Jit.Profiling;
 using MiniVm.NativeCode.Threading;
 using MiniVm.Values;
 
@@ -30,12 +32,21 @@ internal sealed class JitRun
     private readonly JitContext[] _context = GC.AllocateArray<JitContext>(1, pinned: true);
     private GCHandle _stateHandle;
 
-    public JitRun(JitEngine engine, MiniVmTier tier, int threshold, TextWriter? listing)
+    /// <summary>How many interpreters deoptimization may nest (compiled code → interpreter →
+    /// compiled code → …) before an interpreter resumed by it stops entering compiled code. Each
+    /// level holds native stack the depth budget does not count; the cap keeps that small.</summary>
+    public const int MaxNestedResumes = 8;
+
+    private int _nestedResumes;
+
+    public JitRun(JitEngine engine, MiniVmTier tier, int threshold, TextWriter? listing, TextWriter? log = null)
     {
         Engine = engine;
         Tier = tier;
         Threshold = threshold;
         Listing = listing;
+        Log = log is null ? null : new JitLog(log, engine);
+        Profiles = engine.Profiles;
         Context = Marshal.UnsafeAddrOfPinnedArrayElement(_context, 0);
     }
 
@@ -43,6 +54,10 @@ internal sealed class JitRun
     public MiniVmTier Tier { get; }
     public int Threshold { get; }
     public TextWriter? Listing { get; }
+    /// <summary>Where compiles, on-stack replacements and deoptimizations are reported (<c>--jit-log</c>), or null.</summary>
+    public JitLog? Log { get; }
+    /// <summary>The module's profiles (<see cref="JitEngine.Profiles"/>), which the tiered interpreter fills.</summary>
+    public FunctionProfile[] Profiles { get; }
     public nint Context { get; }
     public JitStatistics Statistics { get; } = new();
 
@@ -101,6 +116,7 @@ internal sealed class JitRun
     /// should run compiled (it has code, or this call makes it hot), else 0 and the call is counted.</summary>
     public nint EntryForCall(int function)
     {
+        if (_nestedResumes >= MaxNestedResumes) return 0;
         nint entry = Engine.ExternalEntry(function);
         if (entry != 0) return entry;
         if (Tier == MiniVmTier.Jit || ++Engine.Counters[function] > Threshold) return Engine.TryGetOrCompile(function, this)?.Entry ?? 0;
@@ -111,26 +127,116 @@ internal sealed class JitRun
     /// to <paramref name="header"/>: the on-stack-replacement entry if the loop is now hot, else 0.</summary>
     public nint EntryForBackEdge(int function, int header)
     {
-        if (++Engine.Counters[function] <= Threshold) return 0;
+        if (++Engine.Counters[function] <= Threshold || _nestedResumes >= MaxNestedResumes) return 0;
         if (Engine.TryGetOrCompile(function, this) is not { } compiled) return 0; // not compilable: keep interpreting
-        Statistics.RecordOsrEntry();
-        return compiled.OsrEntries[header];
+        nint entry = compiled.OsrEntries[header];
+        if (entry != 0)
+        {
+            Statistics.RecordOsrEntry();
+            Log?.OsrEntry(compiled.Code, header);
+        }
+        return entry;
     }
 
+    /// <summary>The status compiled code returns when it refuses an on-stack-replacement entry.</summary>
+    private const long EntryRefused = 2;
+
     /// <summary>Runs compiled code on the activation whose local 0 is <paramref name="frame"/>; its
-    /// result is left in that slot. Run-time errors surface as the interpreter's exceptions.</summary>
-    public void Enter(ExecutionState state, nint entry, ref Value frame)
+    /// result is left in that slot. Run-time errors surface as the interpreter's exceptions. False
+    /// when an on-stack-replacement entry refused the frame (nothing ran: the interpreter goes on).</summary>
+    public bool Enter(ExecutionState state, nint entry, ref Value frame)
     {
         ref var context = ref _context[0];
         context.FrameCount = state.FrameCount;
         SyncFrames(state);
         SyncSegment(state);
         long status = CompiledCode.Invoke(entry, ref frame, Context);
-        if (status != 0)
+        if (status == 0) return true;
+        if (status == EntryRefused) return false;
+        var pending = state.PendingException ?? new InvalidOperationException("compiled code reported an error but left none");
+        state.PendingException = null;
+        ExceptionDispatchInfo.Throw(pending);
+        return false;
+    }
+
+    /// <summary>
+    /// A deoptimization exit of compile <paramref name="version"/> was taken (exit
+    /// <paramref name="point"/>) by the activation whose local 0 is slot <paramref name="frameSlot"/>
+    /// of the active segment, with <paramref name="frameCount"/> frame records in use. Counts it,
+    /// learns from it (the profile records what broke the bet, and the code is replaced), then
+    /// finishes the activation in the interpreter from the exit's instruction. Returns the status the
+    /// exit returns: 0 with the result in local 0, or <see cref="EntryRefused"/> at an on-stack-replacement entry.
+    /// </summary>
+    public long Deoptimize(ExecutionState state, int frameSlot, int version, int point, int frameCount)
+    {
+        var compiled = Engine.Version(version);
+        var exit = compiled.Block.DeoptPoints[point];
+        var code = compiled.Code;
+        bool forced = compiled.ForcedFlags is { } flags && flags[exit.ResumeAt] == 0;
+        if (forced)
         {
-            var pending = state.PendingException ?? new InvalidOperationException("compiled code reported an error but left none");
-            state.PendingException = null;
-            ExceptionDispatchInfo.Throw(pending);
+            compiled.ForcedFlags![exit.ResumeAt] = 1;
+        }
+        else
+        {
+            LearnFrom(state, compiled, exit, frameSlot);
+            Engine.Invalidate(compiled);
+        }
+        Statistics.RecordDeoptimization(forced);
+        Log?.Deoptimized(state, code, exit, frameSlot, forced);
+        if (exit.Reason == DeoptReason.OsrEntry) return EntryRefused;
+        Resume(state, code.Index, exit, frameSlot, frameCount);
+        return 0;
+    }
+
+    /// <summary>Records in the profile what broke the bet, so the next compile does not make it again.</summary>
+    private void LearnFrom(ExecutionState state, CompiledFunction compiled, DeoptPoint exit, int frameSlot)
+    {
+        var profile = Profiles[compiled.Code.Index];
+        var frame = state.Segment.AsSpan(frameSlot);
+        switch (exit.Reason)
+        {
+            case DeoptReason.ParameterKind:
+                profile.SawParameter(exit.Detail, frame[exit.Detail].Kind);
+                break;
+            case DeoptReason.ResultKind:
+                profile.SawValue(exit.ResumeAt - 1, frame[compiled.Code.LocalCount + exit.Depth - 1].Kind);
+                break;
+            case DeoptReason.GlobalKind:
+                profile.SawValue(exit.ResumeAt, state.Globals[exit.Detail].Kind);
+                break;
+            case DeoptReason.BranchNeverTaken:
+            case DeoptReason.BranchAlwaysTaken:
+                profile.SawBranch(exit.ResumeAt, jumped: exit.Reason == DeoptReason.BranchNeverTaken);
+                break;
+        }
+    }
+
+    /// <summary>Finishes the activation in the interpreter (see <see cref="BytecodeInterpreter.Resume"/>),
+    /// leaving its result in local 0, and puts back what the interpreter changed that compiled code keeps.</summary>
+    private void Resume(ExecutionState state, int function, DeoptPoint exit, int frameSlot, int frameCount)
+    {
+        // The interpreter's own cursors, as they were when it entered compiled code (which keeps its
+        // record count in a register): put back once the activation is finished.
+        int savedBase = state.BaseFrameCount, savedFunction = state.Function, savedCount = state.FrameCount;
+        state.FrameCount = frameCount;
+        state.BaseFrameCount = frameCount;
+        _nestedResumes++;
+        try
+        {
+            var result = BytecodeInterpreter.Resume(state, function, exit.ResumeAt, frameSlot, exit.Depth);
+            state.Segment[frameSlot] = result;
+        }
+        finally
+        {
+            _nestedResumes--;
+            state.BaseFrameCount = savedBase;
+            state.Function = savedFunction;
+            state.FrameCount = savedCount;
+            // The interpreter may have grown the records, and entered compiled code that synced its
+            // own segment: the compiled frames below go on with this activation's.
+            SyncFrames(state);
+            SyncSegment(state);
         }
     }
 }
@@ -139,16 +245,26 @@ internal sealed class JitRun
 internal sealed class JitStatistics
 {
     public int FunctionsCompiled { get; private set; }
+    public int Recompiles { get; private set; }
     public int OsrEntries { get; private set; }
+    public int Deoptimizations { get; private set; }
+    public int ForcedDeoptimizations { get; private set; }
     public int CompileFailures { get; private set; }
     public long CodeBytes { get; private set; }
     public TimeSpan CompileTime { get; private set; }
 
-    public void RecordCompile(int bytes, TimeSpan time)
+    public void RecordCompile(int bytes, TimeSpan time, bool recompile)
     {
         FunctionsCompiled++;
+        if (recompile) Recompiles++;
         CodeBytes += bytes;
         CompileTime += time;
+    }
+
+    public void RecordDeoptimization(bool forced)
+    {
+        if (forced) ForcedDeoptimizations++;
+        else Deoptimizations++;
     }
 
     public void RecordOsrEntry() => OsrEntries++;

@@ -44,7 +44,13 @@ internal static class JitWarmUp
             var image = MiniVmCompiler.Compile(Program, "warm-up.expr").Module!;
             Verifier.Verify(image, "warm-up.expr");
             var module = new PreparedModule(image);
-            foreach (var code in module.AllCode) FunctionCompiler.Compile(module, code, entryTable: 0);
+            foreach (var code in module.AllCode)
+            {
+                FunctionCompiler.Compile(module, code, entryTable: 0, new CompileRequest(0, null, 0));
+                // The optimizing compile's paths too (guards, deoptimization exits).
+                var speculation = new Speculation(new Profiling.FunctionProfile(code.ParamCount, code.Code.Length), code);
+                FunctionCompiler.Compile(module, code, entryTable: 0, new CompileRequest(0, speculation, 0));
+            }
         }
         catch (Exception)
         {

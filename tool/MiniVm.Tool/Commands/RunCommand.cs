@@ -5,7 +5,7 @@ namespace MiniVm.Tool.Commands;
 /// <summary><c>minivm run FILE</c>: runs a .txtc, or a .expr compiled in memory.</summary>
 internal static class RunCommand
 {
-    public static int Execute(string path, MiniVmTier? tier, int? jitThreshold, int? maxDepth, bool stats, bool dumpAsm)
+    public static int Execute(string path, MiniVmTier? tier, int? jitThreshold, int? maxDepth, bool stats, bool dumpAsm, bool jitLog)
     {
         var module = InputFiles.LoadModule(path);
         // Program output is buffered (print-heavy programs would otherwise pay a syscall per line)
@@ -19,6 +19,7 @@ internal static class RunCommand
             {
                 Tier = tier, JitThreshold = jitThreshold, MaxDepth = maxDepth, Output = stdout,
                 AssemblyListing = dumpAsm ? new FlushingStderr(stdout) : null,
+                JitLog = jitLog ? new FlushingStderr(stdout) : null,
             });
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException)
@@ -45,7 +46,7 @@ internal static class RunCommand
         {
             var s = instance.Statistics;
             Console.Error.WriteLine($"[stats] tier: {s.Tier.ToString().ToLowerInvariant()}");
-            Console.Error.WriteLine($"[stats] functions compiled: {s.FunctionsCompiled}, OSR entries: {s.OsrEntries}, deoptimizations: 0, " +
+            Console.Error.WriteLine($"[stats] functions compiled: {s.FunctionsCompiled}, OSR entries: {s.OsrEntries}, deoptimizations: {s.Deoptimizations}, recompiles: {s.Recompiles}, " +
                 $"code: {s.CodeBytes} bytes, compile time: {s.CompileTime.TotalMilliseconds:F1} ms" +
                 (s.CompileFailures > 0 ? $", could not compile: {s.CompileFailures} (interpreted)" : ""));
             Console.Error.WriteLine($"[stats] run time: {clock.Elapsed.TotalMilliseconds:F1} ms");

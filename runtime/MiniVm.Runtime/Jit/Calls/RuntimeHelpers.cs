@@ -37,6 +37,7 @@ internal static unsafe class RuntimeHelpers
     public static readonly nint EnterSegment = (nint)(delegate* unmanaged<JitContext*, Value*, int, Value*>)&EnterSegmentHelper;
     public static readonly nint LeaveSegment = (nint)(delegate* unmanaged<JitContext*, Value*>)&LeaveSegmentHelper;
     public static readonly nint EnsureCompiled = (nint)(delegate* unmanaged<JitContext*, int, nint>)&EnsureCompiledHelper;
+    public static readonly nint Deoptimize = (nint)(delegate* unmanaged<JitContext*, Value*, int, int, long>)&DeoptimizeHelper;
 
     private static ExecutionState StateOf(JitContext* context) => (ExecutionState)GCHandle.FromIntPtr(context->State).Target!;
 
@@ -214,6 +215,26 @@ internal static unsafe class RuntimeHelpers
         state.Segment = state.Stack[state.ActiveSegment];
         state.Jit!.SyncSegment(state);
         return (Value*)Unsafe.AsPointer(ref left[0]);
+    }
+
+    /// <summary>A deoptimization exit of compile <paramref name="version"/> was taken by the
+    /// activation at <paramref name="frame"/>, which it left as the interpreter's frame: the
+    /// interpreter finishes the activation (see <see cref="JitRun.Deoptimize"/>). Returns the
+    /// activation's status.</summary>
+    [UnmanagedCallersOnly]
+    private static long DeoptimizeHelper(JitContext* context, Value* frame, int version, int point)
+    {
+        ExecutionState? state = null;
+        try
+        {
+            state = StateOf(context);
+            int frameSlot = (int)(frame - (Value*)Unsafe.AsPointer(ref state.Segment[0]));
+            return state.Jit!.Deoptimize(state, frameSlot, version, point, context->FrameCount);
+        }
+        catch (Exception e)
+        {
+            return Fail(state, e);
+        }
     }
 
     /// <summary>A compiled call reached a function that has no code yet: compile it (the tiered

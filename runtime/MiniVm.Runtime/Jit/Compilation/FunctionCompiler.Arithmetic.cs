@@ -14,9 +14,15 @@ internal sealed partial class FunctionCompiler
     /// <c>a op b</c>. Ints inline with the overflow check; two numbers with a float among them in
     /// SSE registers out of line; everything else (strings, errors, int overflow, division by zero)
     /// through the helper. When a STORE_FAST or STORE_GLOBAL follows, the result goes straight there.
+    /// In optimized code, <c>+ - *</c> on ints the analysis proved (its bets included) treat
+    /// overflow as a guard: the interpreter redoes the operation and raises the error.
     /// </summary>
     private int EmitArithmetic(int i, OpCode op)
     {
+        Label? overflowExit = _speculation is not null && op is OpCode.BinaryAdd or OpCode.BinarySubtract or OpCode.BinaryMultiply
+            && KindsOf(_stack[Depth - 2]) == KindSet.Int && KindsOf(_stack.Top) == KindSet.Int
+            ? DeoptExit(i, DeoptReason.IntegerOverflow)
+            : null;
         var b = Pop();
         var a = Pop();
         int position = Depth;
@@ -36,7 +42,7 @@ internal sealed partial class FunctionCompiler
             last = i + 1;
         }
 
-        var slow = _asm.CreateLabel();
+        var slow = overflowExit ?? _asm.CreateLabel();
         var done = _asm.CreateLabel();
         var aKinds = KindsOf(a);
         var bKinds = KindsOf(b);
@@ -66,6 +72,7 @@ internal sealed partial class FunctionCompiler
         if (last == i) Push(destination);
         if (returns) EmitReturn();
 
+        if (overflowExit is not null) return last; // the only slow path is the exit
         int at = i;
         OutOfLine(() =>
         {

@@ -66,7 +66,9 @@ internal sealed partial class FunctionCompiler
         var b = Pop();
         var a = Pop();
         var next = Next(i);
-        bool fused = next is OpCode.PopJumpIfFalse or OpCode.PopJumpIfTrue;
+        // A jump with a bet on its direction is compiled on its own, from the bool in its slot
+        // (where a deoptimization exit finds it).
+        bool fused = (next is OpCode.PopJumpIfFalse or OpCode.PopJumpIfTrue) && BetOn(i + 1) == BranchBet.Both;
         if (fused) FlushAll(); // both successors start with every value in its slot
         int position = Depth;
         var destination = Operand.Slot(position);
@@ -232,9 +234,16 @@ internal sealed partial class FunctionCompiler
         _raxHolds = Operand.None;
     }
 
+    private BranchBet BetOn(int jump) => _speculation?.Branch(jump) ?? BranchBet.Both;
+
     /// <summary>POP_JUMP_IF_FALSE/TRUE on its own: the condition must be a bool.</summary>
     private void EmitConditionalJump(int i, bool jumpWhen)
     {
+        if (BetOn(i) != BranchBet.Both)
+        {
+            EmitBetOnJump(i, jumpWhen, BetOn(i));
+            return;
+        }
         var condition = Pop();
         FlushAll();
         var target = _labels[_targetIndex[i]];
@@ -262,6 +271,37 @@ internal sealed partial class FunctionCompiler
             Copy(where, slot);
             RaiseError(RuntimeHelpers.ErrorKind.Condition, slot, 0, at);
         });
+    }
+
+    /// <summary>
+    /// A conditional jump that only ever went one way: only that way is compiled. The other way
+    /// is a deoptimization exit that resumes at the jump itself, with the condition in its slot,
+    /// so the interpreter takes the jump as it would have (and raises the error if the condition
+    /// is not a bool). Seed 000's <c>test(flag)</c> with <c>flag</c> always true compiles to this.
+    /// </summary>
+    private void EmitBetOnJump(int i, bool jumpWhen, BranchBet bet)
+    {
+        FlushAll();
+        int position = Depth - 1;
+        var slot = Operand.Slot(position);
+        bool neverJumps = bet == BranchBet.NeverJumps;
+        // The one condition that keeps to the bet: the bool that does not jump, or the one that does.
+        bool expected = neverJumps != jumpWhen;
+        var exit = DeoptExit(i, neverJumps ? DeoptReason.BranchNeverTaken : DeoptReason.BranchAlwaysTaken);
+        if (KindsOf(slot) != KindSet.Bool)
+        {
+            _asm.cmp(KindByte(slot), (int)ValueKind.Bool);
+            _asm.jne(exit);
+        }
+        _asm.cmp(__byte_ptr[Address(slot)], 0);
+        if (expected) _asm.je(exit);
+        else _asm.jne(exit);
+        Pop();
+        if (!neverJumps)
+        {
+            _asm.jmp(_labels[_targetIndex[i]]);
+            _stack.Clear();
+        }
     }
 
     /// <summary>JUMP_IF_FALSE_OR_POP (<c>and</c>) and JUMP_IF_TRUE_OR_POP (<c>or</c>): the operand stays

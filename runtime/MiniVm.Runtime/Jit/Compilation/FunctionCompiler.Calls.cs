@@ -63,6 +63,8 @@ internal sealed partial class FunctionCompiler
         _asm.dec(r14d);
         ForgetRegisters();
         Push(args);
+        if (_speculation?.Value(i, KindSet.Any) is { } bet && bet != KindSet.Any)
+            CheckKind(KindByte(args), bet, DeoptExit(i + 1, DeoptReason.ResultKind, calleeIndex, bet));
 
         OutOfLine(() =>
         {

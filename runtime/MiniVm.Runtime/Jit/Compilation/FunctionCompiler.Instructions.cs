@@ -26,6 +26,14 @@ internal sealed partial class FunctionCompiler
             case OpCode.LoadGlobal:
             {
                 var global = Operand.Global(arg);
+                var proven = _kinds.Global(i, arg) & KindSet.Any;
+                if (_speculation?.Value(i, proven) is { } bet && bet != proven)
+                {
+                    // A bet on the kind (which also rules out "unassigned": the interpreter raises that).
+                    CheckKind(KindByte(global), bet, DeoptExit(i, DeoptReason.GlobalKind, arg, bet));
+                    Push(global);
+                    return i;
+                }
                 // The kind analysis knows where a global is assigned already: after a store or an
                 // earlier load of it on every path here. There the check would never fire.
                 if ((_kinds.Global(i, arg) & KindSet.Unassigned) == 0)

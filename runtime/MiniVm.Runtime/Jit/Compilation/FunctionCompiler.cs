@@ -69,11 +69,13 @@ internal sealed partial class FunctionCompiler
         _xmm0Holds = Operand.None;
     }
 
-    private FunctionCompiler(PreparedModule module, FunctionCode function, nint entryTable)
+    private FunctionCompiler(PreparedModule module, FunctionCode function, nint entryTable, CompileRequest request)
     {
         _module = module;
         _function = function;
         _entryTable = entryTable;
+        _version = request.Version;
+        _forcedFlags = request.ForcedFlags;
         _code = Instruction.DecodeAll(function.Source.Code);
         var depthByOffset = Verifier.StackDepths(module.Image, function.Source);
         _stack = new OperandStack(function.Source.MaxStack);
@@ -98,8 +100,21 @@ internal sealed partial class FunctionCompiler
                 if (target <= i && !_loopHeaders.Contains(target)) _loopHeaders.Add(target);
             }
         }
-        _kinds = KindAnalysis.Run(module, function, _code, _targetIndex, _depth);
+        _kinds = KindAnalysis.Run(module, function, _code, _targetIndex, _depth, request.Speculation);
+        // Bets need the analysis to take them as facts; without it (very large code) there are none.
+        _speculation = _kinds.Ran ? request.Speculation : null;
     }
+
+    /// <summary>The bets of an optimizing compile; null for a compile that bets on nothing (the
+    /// <c>jit</c> mode, a function without a profile, or one that deoptimized too often).</summary>
+    private readonly Speculation? _speculation;
+
+    /// <summary>This compile's number in the module, which its deoptimization exits pass to the helper.</summary>
+    private readonly int _version;
+
+    /// <summary>The test mode that forces deoptimization: the address of one flag byte per
+    /// instruction, 0 until an exit resuming there has been taken once (0 when the mode is off).</summary>
+    private readonly nint _forcedFlags;
 
     private readonly int[] _targetIndex;
 
@@ -111,8 +126,8 @@ internal sealed partial class FunctionCompiler
 
     /// <summary>Compiles <paramref name="function"/>. <paramref name="entryTable"/> is the address of
     /// the module's table of compiled entries, which calls go through.</summary>
-    public static CompiledBlock Compile(PreparedModule module, FunctionCode function, nint entryTable) =>
-        new FunctionCompiler(module, function, entryTable).Run();
+    public static CompiledBlock Compile(PreparedModule module, FunctionCode function, nint entryTable, CompileRequest request) =>
+        new FunctionCompiler(module, function, entryTable, request).Run();
 
     private CompiledBlock Run()
     {
@@ -120,7 +135,7 @@ internal sealed partial class FunctionCompiler
         Prologue();
         for (int i = 0; i < _code.Length; i++)
         {
-            if (_depth[i] < 0) continue; // unreachable: no code
+            if (_depth[i] < 0 || !_kinds.Reached(i)) continue; // unreachable (or only through a branch bet against): no code
             if (_isTarget[i])
             {
                 FlushAll();
@@ -132,21 +147,13 @@ internal sealed partial class FunctionCompiler
             _at = i;
             i = EmitInstruction(i);
         }
-        foreach (var emit in _outOfLine.ToArray())
-        {
-            ForgetRegisters(); // slow paths start from a jump, with nothing known about registers
-            emit();
-        }
-
-        Bind(ref _fail);
-        _asm.mov(eax, 1);
-        Epilogue();
 
         // Managed code enters through an external entry: the normal one, or one per loop header
         // (on-stack replacement, which continues an interpreted activation in this code).
         var external = _asm.CreateLabel();
         Bind(ref external);
         ExternalEntry(_entry);
+        _loopHeaders.RemoveAll(header => !_kinds.Reached(header));
         var osrLabels = new Label[_loopHeaders.Count];
         for (int h = 0; h < osrLabels.Length; h++)
         {
@@ -156,8 +163,19 @@ internal sealed partial class FunctionCompiler
             ExternalEntry(body);
             Bind(ref body);
             InternalEntry();
+            EmitOsrGuards(_loopHeaders[h]);
             _asm.jmp(_labels[_loopHeaders[h]]);
         }
+
+        for (int k = 0; k < _outOfLine.Count; k++) // slow paths may add more (a deoptimization exit)
+        {
+            ForgetRegisters(); // slow paths start from a jump, with nothing known about registers
+            _outOfLine[k]();
+        }
+
+        Bind(ref _fail);
+        _asm.mov(eax, 1);
+        Epilogue();
 
         var writer = new ByteWriter();
         var result = _asm.Assemble(writer, 0, BlockEncoderOptions.ReturnNewInstructionOffsets);
@@ -167,7 +185,7 @@ internal sealed partial class FunctionCompiler
         var offsets = result.Result[0].NewInstructionOffsets;
         var starts = new int[_code.Length];
         for (int i = 0; i < starts.Length; i++) starts[i] = _asmStart[i] < 0 ? -1 : (int)offsets[_asmStart[i]];
-        return new CompiledBlock(writer.ToArray(), (int)result.GetLabelRIP(external), osr, starts);
+        return new CompiledBlock(writer.ToArray(), (int)result.GetLabelRIP(external), osr, starts, [.. _deoptPoints]);
     }
 
     // ---- Frame entry and exit ----
@@ -180,6 +198,7 @@ internal sealed partial class FunctionCompiler
         _entry = _asm.CreateLabel();
         Bind(ref _entry);
         InternalEntry();
+        EmitParameterGuards();
     }
 
     /// <summary>A compiled activation saves the caller's frame register and takes its own from rdi.
@@ -511,6 +530,11 @@ internal sealed partial class FunctionCompiler
 
 /// <summary>A compiled code block before it is installed: position-independent machine code whose
 /// internal entry (for compiled callers) is at offset 0, the offset of its external entry (for
-/// managed callers), and by bytecode instruction index the offset of its on-stack-replacement
-/// entry (loop headers) and where its code starts (for listings); -1 where there is none.</summary>
-internal sealed record CompiledBlock(byte[] Code, int ExternalEntryOffset, int[] OsrOffsets, int[] InstructionStarts);
+/// managed callers), by bytecode instruction index the offset of its on-stack-replacement entry
+/// (loop headers) and where its code starts (for listings), -1 where there is none; and its
+/// deoptimization exits.</summary>
+internal sealed record CompiledBlock(byte[] Code, int ExternalEntryOffset, int[] OsrOffsets, int[] InstructionStarts, DeoptPoint[] DeoptPoints);
+
+/// <summary>What a compile is asked for: its number in the module (<see cref="Version"/>), its bets
+/// (null: none) and, in the test mode that forces deoptimization, the address of its exits' flags.</summary>
+internal sealed record CompileRequest(int Version, Speculation? Speculation, nint ForcedFlags);

@@ -33,6 +33,11 @@ internal enum KindSet : byte
 /// (any kind, maybe unassigned), learns from its own stores and loads, and forgets their kinds
 /// at each call (the callee may store anything; it can never make a global unassigned again).
 /// So a top-level loop over globals is as well known as one over locals.</para>
+/// <para>An optimizing compile adds its <see cref="Speculation"/>: past the guards that check
+/// them, the bet kinds of parameters, call results and global loads are facts too, and a jump
+/// bet to go one way has no edge the other way (what is only reachable through it is never
+/// reached, and not compiled). The analysis then holds wherever the compiled code runs, since
+/// every guard before that point passed.</para>
 /// </summary>
 internal sealed class KindAnalysis
 {
@@ -43,6 +48,7 @@ internal sealed class KindAnalysis
     private readonly int _locals;
     private readonly int _globals; // tracked globals: all of them, or none if that would be too big
     private readonly KindSet[] _before; // per instruction: locals, globals, then stack slots
+    private bool[] _reached = [];
 
     private KindAnalysis(int instructions, int locals, int globals, int maxStack)
     {
@@ -53,6 +59,12 @@ internal sealed class KindAnalysis
     }
 
     private int StackStart => _locals + _globals;
+
+    /// <summary>False where the analysis ran and found nothing reaches instruction <paramref name="at"/>.</summary>
+    public bool Reached(int at) => _before.Length == 0 || _reached[at];
+
+    /// <summary>Whether the analysis ran (it is skipped for very large code, and every kind is then unknown).</summary>
+    public bool Ran => _before.Length > 0;
 
     /// <summary>The kinds local <paramref name="local"/> may hold before instruction <paramref name="at"/>.</summary>
     public KindSet Local(int at, int local) => _before.Length == 0 ? KindSet.Any : _before[at * _width + local];
@@ -68,23 +80,25 @@ internal sealed class KindAnalysis
     /// <param name="next">Whether each instruction falls through to the next one.</param>
     /// <param name="target">Each jump's target instruction (ignored for others).</param>
     /// <param name="depth">The stack depth before each instruction (-1: unreachable).</param>
-    public static KindAnalysis Run(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth)
+    /// <param name="speculation">An optimizing compile's bets, or null.</param>
+    public static KindAnalysis Run(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth, Speculation? speculation)
     {
         var analysis = new KindAnalysis(code.Length, function.LocalCount, module.Image.Globals.Length, function.Source.MaxStack);
         if (analysis._before.Length == 0) return analysis;
-        analysis.Solve(module, function, code, target, depth);
+        analysis.Solve(module, function, code, target, depth, speculation);
         return analysis;
     }
 
-    private void Solve(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth)
+    private void Solve(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth, Speculation? speculation)
     {
-        var reached = new bool[code.Length];
+        var reached = _reached = new bool[code.Length];
         var queued = new bool[code.Length];
         var work = new WorkList(code.Length);
         var state = new KindSet[_width];
 
         // Entry: parameters unknown, the other locals none, the stack empty.
-        for (int l = 0; l < _locals; l++) state[l] = l < function.ParamCount ? KindSet.Any : KindSet.None;
+        for (int l = 0; l < _locals; l++)
+            state[l] = l >= function.ParamCount ? KindSet.None : speculation?.Parameter(l) ?? KindSet.Any;
         for (int g = 0; g < _globals; g++) state[_locals + g] = KindSet.Any | KindSet.Unassigned;
         Merge(0, state, reached, queued, work);
 
@@ -143,11 +157,12 @@ internal sealed class KindAnalysis
                     {
                         // Past the load the global is assigned (else the load raised its error).
                         state[_locals + arg] &= ~KindSet.Unassigned;
+                        if (speculation is not null) state[_locals + arg] = speculation.Value(i, state[_locals + arg]);
                         state[StackStart + d] = state[_locals + arg];
                     }
                     else
                     {
-                        state[StackStart + d] = KindSet.Any;
+                        state[StackStart + d] = speculation?.Value(i, KindSet.Any) ?? KindSet.Any;
                     }
                     d++;
                     break;
@@ -167,7 +182,7 @@ internal sealed class KindAnalysis
                     // The callee may store any kind in any global, but cannot unassign one.
                     for (int g = 0; g < _globals; g++) state[_locals + g] = KindSet.Any | (state[_locals + g] & KindSet.Unassigned);
                     d -= module.AllCode[arg].ParamCount;
-                    state[StackStart + d] = KindSet.Any;
+                    state[StackStart + d] = speculation?.Value(i, KindSet.Any) ?? KindSet.Any;
                     d++;
                     break;
                 case OpCode.CallBuiltin:
@@ -196,7 +211,9 @@ internal sealed class KindAnalysis
                 // A conditional jump pops its operand unless it is an "or pop" jump, which keeps it.
                 bool keeps = instruction.Info.Code is OpCode.JumpIfFalseOrPop or OpCode.JumpIfTrueOrPop;
                 if (flow == FlowKind.ConditionalJump && !keeps) d--;
-                Merge(target[i], state, reached, queued, work);
+                var bet = flow == FlowKind.ConditionalJump && !keeps ? speculation?.Branch(i) ?? BranchBet.Both : BranchBet.Both;
+                if (bet != BranchBet.NeverJumps) Merge(target[i], state, reached, queued, work);
+                if (bet == BranchBet.AlwaysJumps) continue;
                 if (keeps) d--;
             }
             if (flow is FlowKind.Next or FlowKind.ConditionalJump && i + 1 < code.Length)
