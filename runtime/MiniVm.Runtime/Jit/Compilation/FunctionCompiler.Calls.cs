@@ -62,6 +62,7 @@ internal sealed partial class FunctionCompiler
         Bind(ref returned);
         _asm.dec(r14d);
         ForgetRegisters();
+        LoadPromoted(); // the callee used the registers, and may have stored globals
         Push(args);
         if (_speculation?.Value(i, KindSet.Any) is { } bet && bet != KindSet.Any)
             CheckKind(KindByte(args), bet, DeoptExit(i + 1, DeoptReason.ResultKind, calleeIndex, bet));

@@ -13,7 +13,7 @@ namespace MiniVm.Jit.Compilation;
 /// guard's instruction, and calls <see cref="RuntimeHelpers.Deoptimize"/>, which finishes the
 /// activation in the interpreter from there and leaves its result in local 0. The exit then
 /// returns like the function would have. Compiled callers never notice: only this activation
-/// leaves compiled code. Guards use r10 and r11 only, so they disturb no register cache.
+/// leaves compiled code. Guards use rcx and r11 only, which hold nothing between instructions.
 /// </summary>
 internal sealed partial class FunctionCompiler
 {
@@ -31,8 +31,8 @@ internal sealed partial class FunctionCompiler
             return;
         }
         _asm.movzx(r11d, kindByte);
-        _asm.mov(r10d, (int)expected);
-        _asm.bt(r10d, r11d);
+        _asm.mov(ecx, (int)expected);
+        _asm.bt(ecx, r11d);
         _asm.jae(failed); // carry clear: the kind's bit is not in the set
     }
 

@@ -97,13 +97,33 @@ internal sealed partial class FunctionCompiler
                 _targetIndex[i] = target;
                 if (!_isTarget[target]) _labels[target] = _asm.CreateLabel();
                 _isTarget[target] = true;
-                if (target <= i && !_loopHeaders.Contains(target)) _loopHeaders.Add(target);
+                if (target <= i)
+                {
+                    int loop = _loopHeaders.IndexOf(target);
+                    if (loop < 0)
+                    {
+                        _loopHeaders.Add(target);
+                        _loopEnds.Add(i);
+                    }
+                    else
+                    {
+                        _loopEnds[loop] = Math.Max(_loopEnds[loop], i);
+                    }
+                }
             }
         }
         _kinds = KindAnalysis.Run(module, function, _code, _targetIndex, _depth, request.Speculation);
         // Bets need the analysis to take them as facts; without it (very large code) there are none.
         _speculation = _kinds.Ran ? request.Speculation : null;
+        _promotion = RegisterPromotion.Choose(_code, function.LocalCount, module.Image.Globals.Length, _kinds,
+            i => _depth[i] >= 0 && _kinds.Reached(i), _loopHeaders, _loopEnds);
     }
+
+    /// <summary>The last back-edge of each loop in <see cref="_loopHeaders"/>.</summary>
+    private readonly List<int> _loopEnds = [];
+
+    /// <summary>The locals and globals that live (also) in registers.</summary>
+    private readonly RegisterPromotion _promotion;
 
     /// <summary>The bets of an optimizing compile; null for a compile that bets on nothing (the
     /// <c>jit</c> mode, a function without a profile, or one that deoptimized too often).</summary>
@@ -164,6 +184,7 @@ internal sealed partial class FunctionCompiler
             Bind(ref body);
             InternalEntry();
             EmitOsrGuards(_loopHeaders[h]);
+            LoadPromoted();
             _asm.jmp(_labels[_loopHeaders[h]]);
         }
 
@@ -199,6 +220,7 @@ internal sealed partial class FunctionCompiler
         Bind(ref _entry);
         InternalEntry();
         EmitParameterGuards();
+        LoadPromoted();
     }
 
     /// <summary>A compiled activation saves the caller's frame register and takes its own from rdi.
@@ -207,6 +229,24 @@ internal sealed partial class FunctionCompiler
     {
         _asm.push(rbx);
         _asm.mov(rbx, rdi);
+    }
+
+    /// <summary>Loads every promoted variable's register from the frame or the globals (at an
+    /// entry, and after anything that may have changed the registers or the globals).</summary>
+    private void LoadPromoted()
+    {
+        for (int k = 0; k < _promotion.IntVariables.Length; k++)
+            _asm.mov(RegisterPromotion.IntRegister(k), Bits(_promotion.IntVariables[k]));
+        for (int k = 0; k < _promotion.FloatVariables.Length; k++)
+            _asm.movsd(RegisterPromotion.FloatRegister(k), __qword_ptr[Address(_promotion.FloatVariables[k])]);
+    }
+
+    /// <summary>After a store of <paramref name="variable"/> whose bits are in <paramref name="bits"/>:
+    /// its register, if it has one, gets them too.</summary>
+    private void WroteBits(Operand variable, AssemblerRegister64 bits)
+    {
+        if (_promotion.TryInt(variable, out var register)) _asm.mov(register, bits);
+        else if (_promotion.TryFloat(variable, out var floatRegister)) _asm.movq(floatRegister, bits);
     }
 
     private void Epilogue()
@@ -321,7 +361,7 @@ internal sealed partial class FunctionCompiler
         if (source.Kind == OperandKind.Const)
         {
             var value = ConstantValue(source);
-            if (value.Bits == (int)value.Bits)
+            if (value.Bits == (int)value.Bits && !IsPromoted(destination))
             {
                 _asm.mov(Bits(destination), (int)value.Bits);
             }
@@ -329,16 +369,48 @@ internal sealed partial class FunctionCompiler
             {
                 _asm.mov(rax, value.Bits);
                 _asm.mov(Bits(destination), rax);
+                WroteBits(destination, rax);
                 _raxHolds = destination;
             }
-            _asm.mov(KindByte(destination), (int)value.Kind);
+            StoreKind(destination, value.Kind);
             return;
         }
-        if (_raxHolds != source) _asm.mov(rax, Bits(source));
+        LoadBits(source, rax);
         _asm.movzx(ecx, KindByte(source));
         _asm.mov(Bits(destination), rax);
         _asm.mov(KindByte(destination), cl);
+        WroteBits(destination, rax);
         _raxHolds = destination;
+    }
+
+    private bool IsPromoted(Operand variable) => _promotion.TryInt(variable, out _) || _promotion.TryFloat(variable, out _);
+
+    /// <summary>Loads a value's bits into <paramref name="register"/>: from rax or a promoted
+    /// variable's register when they hold them, else from memory.</summary>
+    private void LoadBits(Operand source, AssemblerRegister64 register)
+    {
+        if (_raxHolds == source)
+        {
+            if (register != rax) _asm.mov(register, rax);
+        }
+        else if (_promotion.TryInt(source, out var promoted)) _asm.mov(register, promoted);
+        else if (_promotion.TryFloat(source, out var floatRegister)) _asm.movq(register, floatRegister);
+        else _asm.mov(register, Bits(source));
+        if (register == rax) _raxHolds = source;
+    }
+
+    /// <summary>Writes the kind byte of <paramref name="destination"/>, unless the analysis proved
+    /// it already holds that kind (a loop's <c>i = i + 1</c> then stores only the bits).</summary>
+    private void StoreKind(Operand destination, ValueKind kind)
+    {
+        var known = destination.Kind switch
+        {
+            OperandKind.Local when destination.Index < _function.LocalCount => _kinds.Local(_at, destination.Index),
+            OperandKind.Global => _kinds.Global(_at, destination.Index), // with "maybe unassigned"
+            _ => KindSet.Empty, // a stack slot's old kind byte is another value's
+        };
+        if (known == KindAnalysis.Of(kind)) return;
+        _asm.mov(KindByte(destination), (int)kind);
     }
 
     /// <summary>Forgets what the registers hold of <paramref name="location"/>, about to be written.</summary>
@@ -353,7 +425,8 @@ internal sealed partial class FunctionCompiler
     {
         Overwriting(destination);
         _asm.mov(Bits(destination), rax);
-        _asm.mov(KindByte(destination), (int)ValueKind.Int);
+        StoreKind(destination, ValueKind.Int);
+        WroteBits(destination, rax);
         _raxHolds = destination;
     }
 
@@ -362,7 +435,9 @@ internal sealed partial class FunctionCompiler
     {
         Overwriting(destination);
         _asm.movsd(__qword_ptr[Address(destination)], value);
-        _asm.mov(KindByte(destination), (int)ValueKind.Float);
+        StoreKind(destination, ValueKind.Float);
+        if (_promotion.TryFloat(destination, out var floatRegister)) _asm.movapd(floatRegister, value);
+        else if (_promotion.TryInt(destination, out var register)) _asm.movq(register, value);
         if (value == xmm0) _xmm0Holds = destination;
     }
 
@@ -371,7 +446,8 @@ internal sealed partial class FunctionCompiler
     {
         Overwriting(destination);
         _asm.mov(Bits(destination), rax);
-        _asm.mov(KindByte(destination), (int)ValueKind.Bool);
+        StoreKind(destination, ValueKind.Bool);
+        WroteBits(destination, rax);
         _raxHolds = destination;
     }
 
@@ -397,13 +473,7 @@ internal sealed partial class FunctionCompiler
             _asm.cmp(KindByte(operand), (int)ValueKind.Int);
             _asm.jne(notInt);
         }
-        if (_raxHolds == operand)
-        {
-            if (register != rax) _asm.mov(register, rax);
-            return;
-        }
-        _asm.mov(register, Bits(operand));
-        if (register == rax) _raxHolds = operand;
+        LoadBits(operand, register);
     }
 
     /// <summary>Loads an int or float operand as a double, going to <paramref name="other"/> for anything else.</summary>
@@ -431,13 +501,15 @@ internal sealed partial class FunctionCompiler
         var kinds = KindsOf(operand);
         if (kinds == KindSet.Float)
         {
-            _asm.movsd(register, __qword_ptr[Address(operand)]);
+            if (_promotion.TryFloat(operand, out var floatRegister)) _asm.movapd(register, floatRegister);
+            else _asm.movsd(register, __qword_ptr[Address(operand)]);
             if (register == xmm0) _xmm0Holds = operand;
             return;
         }
         if (kinds == KindSet.Int)
         {
-            _asm.cvtsi2sd(register, Bits(operand));
+            if (_promotion.TryInt(operand, out var intRegister)) _asm.cvtsi2sd(register, intRegister);
+            else _asm.cvtsi2sd(register, Bits(operand));
             return;
         }
         if (!May(kinds, KindSet.Number))
@@ -472,6 +544,7 @@ internal sealed partial class FunctionCompiler
         _asm.mov(__dword_ptr[r12 + JitContext.FrameCountOffset], r14d);
         _asm.mov(rax, helper);
         _asm.call(rax);
+        LoadPromoted(); // the helper may have used their registers (it leaves rax and the flags alone)
         if (checkStatus)
         {
             _asm.test(rax, rax);
