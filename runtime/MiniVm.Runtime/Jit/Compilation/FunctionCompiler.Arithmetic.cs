@@ -19,6 +19,13 @@ internal sealed partial class FunctionCompiler
     /// </summary>
     private int EmitArithmetic(int i, OpCode op)
     {
+        if (TryFold(op, _stack[Depth - 2], _stack.Top) is { } folded)
+        {
+            Pop();
+            Pop();
+            Push(Immediate(folded));
+            return i;
+        }
         Label? overflowExit = _speculation is not null && op is OpCode.BinaryAdd or OpCode.BinarySubtract or OpCode.BinaryMultiply
             && KindsOf(_stack[Depth - 2]) == KindSet.Int && KindsOf(_stack.Top) == KindSet.Int
             ? DeoptExit(i, DeoptReason.IntegerOverflow)
@@ -111,6 +118,18 @@ internal sealed partial class FunctionCompiler
             _asm.jmp(done);
         });
         return last;
+    }
+
+    /// <summary>Two number constants: the result the interpreter would compute, if it computes one
+    /// (an error, such as an overflow, is left to run time).</summary>
+    private Value? TryFold(OpCode op, Operand a, Operand b)
+    {
+        if (a.Kind != OperandKind.Const || b.Kind != OperandKind.Const) return null;
+        var left = ConstantValue(a);
+        var right = ConstantValue(b);
+        if (!left.IsNumber || !right.IsNumber) return null;
+        // Numbers only: the state (for strings) is never touched.
+        return Operations.Arithmetic(op, ref left, right, null!) is null ? left : null;
     }
 
     /// <summary>

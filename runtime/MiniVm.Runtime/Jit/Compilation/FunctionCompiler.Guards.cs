@@ -98,7 +98,18 @@ internal sealed partial class FunctionCompiler
         _at = header;
         ResetStack(_depth[header]);
         for (int l = 0; l < _function.LocalCount; l++)
+        {
             GuardOsrValue(KindByte(Operand.Local(l)), _kinds.Local(header, l), header);
+            // A constant the analysis found only because bets cut paths off: the interpreter may
+            // have taken one of those paths.
+            if (_kinds.TryConstantLocal(header, l, out var known))
+            {
+                var refuse = DeoptExit(header, DeoptReason.OsrEntry, l, _kinds.Local(header, l));
+                _asm.mov(r11, known.Bits);
+                _asm.cmp(Bits(Operand.Local(l)), r11);
+                _asm.jne(refuse);
+            }
+        }
         for (int p = 0; p < _depth[header]; p++)
             GuardOsrValue(KindByte(Operand.Slot(p)), _kinds.Stack(header, p), header);
         for (int g = 0; g < _module.Image.Globals.Length; g++)

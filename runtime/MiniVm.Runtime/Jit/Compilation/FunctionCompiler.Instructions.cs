@@ -18,7 +18,8 @@ internal sealed partial class FunctionCompiler
         switch (instruction.Info.Code)
         {
             case OpCode.LoadFast:
-                Push(Operand.Local(arg));
+                // A local the analysis knows the value of is that value: `b + 4` with b = 3 is 7.
+                Push(_kinds.TryConstantLocal(i, arg, out var known) ? Immediate(known) : Operand.Local(arg));
                 return i;
             case OpCode.LoadConst:
                 Push(Operand.Const(arg));

@@ -328,7 +328,28 @@ internal sealed partial class FunctionCompiler
 
     private AssemblerMemoryOperand KindByte(Operand operand) => __byte_ptr[Address(operand, KindOffset)];
 
-    private Value ConstantValue(Operand operand) => _function.Constants[operand.Index];
+    /// <summary>A constant operand's value: one of the code block's constants, or a value the
+    /// analysis computed (<see cref="Immediate"/>).</summary>
+    private Value ConstantValue(Operand operand) =>
+        operand.Index < _function.Constants.Length ? _function.Constants[operand.Index] : _immediates[operand.Index - _function.Constants.Length];
+
+    /// <summary>Values known while compiling that are not among the block's constants (an array,
+    /// not a list: generic code over this assembly's structs would be compiled at start-up).</summary>
+    private Value[] _immediates = [];
+    private int _immediateCount;
+
+    /// <summary>A constant operand for <paramref name="value"/>, which the analysis proved.</summary>
+    private Operand Immediate(Value value)
+    {
+        if (_immediateCount == _immediates.Length)
+        {
+            var larger = new Value[Math.Max(8, 2 * _immediates.Length)];
+            Array.Copy(_immediates, larger, _immediateCount);
+            _immediates = larger;
+        }
+        _immediates[_immediateCount] = value;
+        return Operand.Const(_function.Constants.Length + _immediateCount++);
+    }
 
     /// <summary>The kinds the value may have here: a constant's own, or what <see cref="KindAnalysis"/>
     /// proved for the local or slot before the current instruction (never empty).</summary>

@@ -38,6 +38,10 @@ internal enum KindSet : byte
 /// bet to go one way has no edge the other way (what is only reachable through it is never
 /// reached, and not compiled). The analysis then holds wherever the compiled code runs, since
 /// every guard before that point passed.</para>
+/// <para>Alongside the kinds, the same pass propagates constants through locals and the operand
+/// stack, folding int and float arithmetic whose result it knows (seed 004's
+/// <c>b = 3; c = 4; return b + c</c> is <c>return 7</c>): a local whose every path here stored
+/// the same value is that constant, and the compiler uses the value, not the slot.</para>
 /// </summary>
 internal sealed class KindAnalysis
 {
@@ -49,6 +53,14 @@ internal sealed class KindAnalysis
     private readonly int _globals; // tracked globals: all of them, or none if that would be too big
     private readonly KindSet[] _before; // per instruction: locals, globals, then stack slots
     private bool[] _reached = [];
+
+    /// <summary>Above this many cells constants are not propagated (they take 9 bytes a cell).</summary>
+    private const long MaxConstantCells = 1_000_000;
+
+    // Per cell, as _before: Unvisited, Varying, or a constant of kind (tag - Constant) with these bits.
+    private const byte Unvisited = 0, Varying = 1, Constant = 2;
+    private byte[] _constantTag = [];
+    private long[] _constantBits = [];
 
     private KindAnalysis(int instructions, int locals, int globals, int maxStack)
     {
@@ -65,6 +77,27 @@ internal sealed class KindAnalysis
 
     /// <summary>Whether the analysis ran (it is skipped for very large code, and every kind is then unknown).</summary>
     public bool Ran => _before.Length > 0;
+
+    /// <summary>Whether local <paramref name="local"/> holds the same value on every path to
+    /// instruction <paramref name="at"/> (a none, bool, int or float), and which.</summary>
+    public bool TryConstantLocal(int at, int local, out Value value)
+    {
+        value = default;
+        if (_constantTag.Length == 0 || local >= _locals || !_reached[at]) return false;
+        long cell = (long)at * _width + local;
+        byte tag = _constantTag[cell];
+        if (tag < Constant) return false;
+        value = MakeValue((ValueKind)(tag - Constant), _constantBits[cell]);
+        return true;
+    }
+
+    private static Value MakeValue(ValueKind kind, long bits) => kind switch
+    {
+        ValueKind.Int => Value.Int(bits),
+        ValueKind.Float => Value.Float(BitConverter.Int64BitsToDouble(bits)),
+        ValueKind.Bool => Value.Bool(bits != 0),
+        _ => Value.None,
+    };
 
     /// <summary>The kinds local <paramref name="local"/> may hold before instruction <paramref name="at"/>.</summary>
     public KindSet Local(int at, int local) => _before.Length == 0 ? KindSet.Any : _before[at * _width + local];
@@ -95,6 +128,19 @@ internal sealed class KindAnalysis
         var queued = new bool[code.Length];
         var work = new WorkList(code.Length);
         var state = new KindSet[_width];
+        var tags = new byte[_width];
+        var bits = new long[_width];
+        if (_before.Length <= MaxConstantCells)
+        {
+            _constantTag = new byte[_before.Length];
+            _constantBits = new long[_before.Length];
+        }
+        _tags = tags;
+        _bits = bits;
+        _paramCount = f => module.AllCode[f].ParamCount;
+        // Entry: parameters vary, the other locals are none (all zero: a none constant), the stack is empty.
+        for (int k = 0; k < _width; k++) tags[k] = Varying;
+        for (int l = function.ParamCount; l < _locals; l++) tags[l] = Constant + (byte)ValueKind.None;
 
         // Entry: parameters unknown, the other locals none, the stack empty.
         for (int l = 0; l < _locals; l++)
@@ -107,10 +153,16 @@ internal sealed class KindAnalysis
             int i = work.Pop();
             queued[i] = false;
             Array.Copy(_before, i * _width, state, 0, _width);
+            if (_constantTag.Length > 0)
+            {
+                Array.Copy(_constantTag, i * _width, tags, 0, _width);
+                Array.Copy(_constantBits, i * _width, bits, 0, _width);
+            }
             int d = depth[i];
             var instruction = code[i];
             int arg = instruction.Arg;
             ref KindSet Slot(int fromTop) => ref state[StackStart + d - fromTop];
+            if (_constantTag.Length > 0) PropagateConstants(function, instruction, d, tags, bits);
 
             switch (instruction.Info.Code)
             {
@@ -222,6 +274,78 @@ internal sealed class KindAnalysis
         }
     }
 
+    // The constants after the instruction being visited (beside `state`), for Merge.
+    private byte[] _tags = [];
+    private long[] _bits = [];
+
+    /// <summary>What instruction <paramref name="instruction"/> (with <paramref name="d"/> values on
+    /// the stack before it) does to the constants: loads and stores move them, int and float
+    /// arithmetic on two known numbers folds (as the interpreter computes it; an error is left to
+    /// run time), and any other value an instruction pushes is not known.</summary>
+    private Func<int, int> _paramCount = _ => 0;
+
+    private void PropagateConstants(FunctionCode function, Instruction instruction, int d, byte[] tags, long[] bits)
+    {
+        int top = StackStart + d; // the first free slot
+        switch (instruction.Info.Code)
+        {
+            case OpCode.LoadConst:
+            {
+                var value = function.Constants[instruction.Arg];
+                bool simple = value.Kind is ValueKind.None or ValueKind.Bool or ValueKind.Int or ValueKind.Float;
+                tags[top] = simple ? (byte)(Constant + (byte)value.Kind) : Varying;
+                bits[top] = value.Bits;
+                return;
+            }
+            case OpCode.LoadFast:
+                tags[top] = tags[instruction.Arg];
+                bits[top] = bits[instruction.Arg];
+                return;
+            case OpCode.StoreFast:
+                tags[instruction.Arg] = tags[top - 1];
+                bits[instruction.Arg] = bits[top - 1];
+                return;
+            case OpCode.DupTop:
+                tags[top] = tags[top - 1];
+                bits[top] = bits[top - 1];
+                return;
+            case OpCode.RotTwo:
+                (tags[top - 1], tags[top - 2]) = (tags[top - 2], tags[top - 1]);
+                (bits[top - 1], bits[top - 2]) = (bits[top - 2], bits[top - 1]);
+                return;
+            case OpCode.BinaryAdd:
+            case OpCode.BinarySubtract:
+            case OpCode.BinaryMultiply:
+            case OpCode.BinaryDivide:
+            case OpCode.BinaryModulo:
+            {
+                int a = top - 2, b = top - 1;
+                if (tags[a] >= Constant && tags[b] >= Constant)
+                {
+                    var left = MakeValue((ValueKind)(tags[a] - Constant), bits[a]);
+                    var right = MakeValue((ValueKind)(tags[b] - Constant), bits[b]);
+                    // Numbers only: the state (for strings) is never touched.
+                    if (left.IsNumber && right.IsNumber && Operations.Arithmetic(instruction.Info.Code, ref left, right, null!) is null)
+                    {
+                        tags[a] = (byte)(Constant + (byte)left.Kind);
+                        bits[a] = left.Bits;
+                        return;
+                    }
+                }
+                tags[a] = Varying;
+                return;
+            }
+            default:
+            {
+                // Pushes at most one value, which is not known; an instruction that only pops
+                // loses a constant below for nothing, which costs precision, never correctness.
+                var (pops, pushes) = OpcodeTable.StackEffect(instruction.Info, instruction.Arg, _paramCount);
+                if (pushes > 0) tags[top - pops] = Varying;
+                return;
+            }
+        }
+    }
+
     /// <summary>Joins <paramref name="state"/> into what is known before <paramref name="at"/>.</summary>
     private void Merge(int at, KindSet[] state, bool[] reached, bool[] queued, WorkList work)
     {
@@ -235,6 +359,22 @@ internal sealed class KindAnalysis
             {
                 _before[start + k] = joined;
                 changed = true;
+            }
+        }
+        if (_constantTag.Length > 0)
+        {
+            for (int k = 0; k < _width; k++)
+            {
+                byte old = _constantTag[start + k], incoming = _tags[k];
+                byte joined = old == Unvisited ? incoming
+                    : old == Varying || incoming == Varying || old != incoming || _constantBits[start + k] != _bits[k] ? Varying
+                    : old;
+                if (joined != old)
+                {
+                    _constantTag[start + k] = joined;
+                    _constantBits[start + k] = _bits[k];
+                    changed = true;
+                }
             }
         }
         if (changed && !queued[at])
