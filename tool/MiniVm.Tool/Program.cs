@@ -15,6 +15,18 @@ var tierOption = new Option<string?>("--tier") { Description = "Execution tier: 
 tierOption.AcceptOnlyFromAmong("interpreter", "jit", "tiered");
 var thresholdOption = CountOption("--jit-threshold", 0, "Calls before the tiered mode compiles a function (default 500). Overrides MINIVM_JIT_THRESHOLD.");
 var maxDepthOption = CountOption("--max-depth", 1, "Call depth limit (default 10000). Overrides MINIVM_MAX_DEPTH.");
+var maxStepsOption = new Option<long?>("--max-steps")
+{
+    Description = "Stop the run with an error after N steps (MiniVm calls plus loop iterations), the same step in every tier.",
+    HelpName = "N",
+    CustomParser = result =>
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value)) return value;
+        result.AddError($"--max-steps takes a whole number of at least 0, not '{text}'.");
+        return null;
+    },
+};
 var statsOption = new Option<bool>("--stats") { Description = "After the run, print functions compiled, OSR entries, deoptimizations, code size and times to stderr." };
 var dumpAsmOption = new Option<bool>("--dump-asm") { Description = "Print each function the JIT compiles as x86-64 assembly, annotated with bytecode offsets and source lines, to stderr." };
 var jitLogOption = new Option<bool>("--jit-log") { Description = "Print a line to stderr for each compile, recompile, on-stack replacement and deoptimization (with its function, offset, line and reason)." };
@@ -22,12 +34,12 @@ var outputOption = new Option<string?>("--output", "-o") { Description = "Direct
 
 var run = new Command("run", "Run a program: a .txtc file, or a .expr file compiled in memory.\nExample: dotnet minivm run hello.expr")
 {
-    fileArgument, tierOption, thresholdOption, maxDepthOption, statsOption, dumpAsmOption, jitLogOption,
+    fileArgument, tierOption, thresholdOption, maxDepthOption, maxStepsOption, statsOption, dumpAsmOption, jitLogOption,
 };
 run.SetAction(parse => Guard(() =>
 {
     MiniVmTier? tier = parse.GetValue(tierOption) is { } text && MiniVmOptions.TryParseTier(text, out var t) ? t : null;
-    return RunCommand.Execute(parse.GetValue(fileArgument)!, tier, parse.GetValue(thresholdOption), parse.GetValue(maxDepthOption), parse.GetValue(statsOption),
+    return RunCommand.Execute(parse.GetValue(fileArgument)!, tier, parse.GetValue(thresholdOption), parse.GetValue(maxDepthOption), parse.GetValue(maxStepsOption), parse.GetValue(statsOption),
         parse.GetValue(dumpAsmOption), parse.GetValue(jitLogOption));
 }));
 

@@ -19,6 +19,7 @@ public sealed class MiniVmInstance
         // Where compiled code cannot run, the jit and tiered modes are the interpreter.
         Tier = JitEngine.IsSupported ? options.Tier : MiniVmTier.Interpreter;
         MaxDepth = options.MaxDepth;
+        MaxSteps = options.MaxSteps;
         _state = new ExecutionState(Tier == MiniVmTier.Tiered ? module.PreparedTiered : module.Prepared, options.Output, options.MaxDepth);
         if (Tier != MiniVmTier.Interpreter)
         {
@@ -37,13 +38,24 @@ public sealed class MiniVmInstance
     public MiniVmTier Tier { get; }
     public int MaxDepth { get; }
 
+    /// <summary>The most steps one run may take (<see cref="MiniVmOptions.MaxSteps"/>), or null.</summary>
+    public long? MaxSteps { get; }
+
     /// <summary>Runs the top-level code. Returns the value of the program's final expression, or none.
     /// A run-time error raises <see cref="MiniVmRuntimeException"/>; what was printed before it stays printed.</summary>
-    public MiniVmValue Run() => Execute(_state.Module.TopLevel, []);
+    public MiniVmValue Run() => Run(CancellationToken.None);
+
+    /// <summary>Runs the top-level code until it ends or <paramref name="cancellationToken"/> is
+    /// cancelled, which stops it (in every tier, within about a million steps: calls and loop
+    /// iterations) with <see cref="OperationCanceledException"/>.</summary>
+    public MiniVmValue Run(CancellationToken cancellationToken) => Execute(_state.Module.TopLevel, [], cancellationToken);
 
     /// <summary>Calls a function by name. Globals are whatever the top-level code (if it ran) and
     /// earlier calls left; a global read before its <c>let</c> ran is a run-time error.</summary>
-    public MiniVmValue Call(string function, params MiniVmValue[] arguments)
+    public MiniVmValue Call(string function, params MiniVmValue[] arguments) => Call(function, arguments, CancellationToken.None);
+
+    /// <summary>Calls a function by name; <paramref name="cancellationToken"/> stops it as it stops <see cref="Run(CancellationToken)"/>.</summary>
+    public MiniVmValue Call(string function, MiniVmValue[] arguments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -53,14 +65,16 @@ public sealed class MiniVmInstance
         var code = _state.Module.Functions[index];
         if (arguments.Length != code.ParamCount)
             throw new ArgumentException($"function '{function}' takes {code.ParamCount} argument(s), but {arguments.Length} were given", nameof(arguments));
-        return Execute(code, arguments);
+        return Execute(code, arguments, cancellationToken);
     }
 
-    private MiniVmValue Execute(FunctionCode code, MiniVmValue[] arguments)
+    private MiniVmValue Execute(FunctionCode code, MiniVmValue[] arguments, CancellationToken cancellationToken)
     {
         if (_state.IsRunning)
             throw new InvalidOperationException("this instance is already running; an instance is not re-entrant (create one per thread)");
+        cancellationToken.ThrowIfCancellationRequested();
         _state.IsRunning = true;
+        _state.Budget = new StepBudget(MaxSteps, cancellationToken);
         Module.BeginRun();
         try
         {

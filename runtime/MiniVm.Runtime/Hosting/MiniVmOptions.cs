@@ -26,6 +26,12 @@ public sealed class MiniVmOptions
     /// <summary>The most MiniVm calls that may be active at once (default 10,000).</summary>
     public int? MaxDepth { get; set; }
 
+    /// <summary>The most steps one <see cref="MiniVmInstance.Run()"/> or <see cref="MiniVmInstance.Call(string, MiniVmValue[])"/>
+    /// may take, a step being a MiniVm call or a loop iteration (a back-edge taken): past it the
+    /// run stops with the run-time error <c>execution budget exhausted (N steps)</c>, at the same
+    /// step in every tier. Null (the default): no limit. See docs/security.md.</summary>
+    public long? MaxSteps { get; set; }
+
     /// <summary>Where <c>print</c> writes (default: <see cref="Console.Out"/>).</summary>
     public TextWriter? Output { get; set; }
 
@@ -62,7 +68,8 @@ public sealed class MiniVmOptions
             text => RunSettings.ParseCount(text, RunSettings.MinMaxDepth)) ?? DefaultMaxDepth;
         if (threshold < 0) throw new ArgumentException($"the JIT threshold must be 0 or more, not {threshold}");
         if (maxDepth < 1) throw new ArgumentException($"the call depth limit must be at least 1, not {maxDepth}");
-        return new ResolvedOptions(tier, threshold, maxDepth, Output ?? Console.Out, AssemblyListing, JitLog, ForceDeoptimization);
+        if (MaxSteps < 0) throw new ArgumentException($"the step budget must be 0 or more, not {MaxSteps}");
+        return new ResolvedOptions(tier, threshold, maxDepth, Output ?? Console.Out, AssemblyListing, JitLog, ForceDeoptimization, MaxSteps);
     }
 
     private static T? ReadSetting<T>(string environmentVariable, string configName, Func<string, T?> parse) where T : struct
@@ -80,4 +87,4 @@ public sealed class MiniVmOptions
 
 /// <summary>Options after precedence and validation.</summary>
 internal sealed record ResolvedOptions(MiniVmTier Tier, int JitThreshold, int MaxDepth, TextWriter Output, TextWriter? AssemblyListing,
-    TextWriter? JitLog, bool ForceDeoptimization);
+    TextWriter? JitLog, bool ForceDeoptimization, long? MaxSteps);

@@ -70,6 +70,7 @@ internal static class BytecodeInterpreter
         state.CallLimit = callLimit;
         state.FrameCount = 0;
         state.BaseFrameCount = 0;
+        state.Budget.Start();
         state.Function = entry.Index;
         state.ActiveSegment = 0;
         state.Segment = state.Stack[0];
@@ -218,6 +219,7 @@ internal static class BytecodeInterpreter
                 }
 
                 case Op.Jump:
+                    if (pc.Arg <= 0 && --state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
                     pc = ref Unsafe.Add(ref pc, pc.Arg);
                     continue;
 
@@ -227,7 +229,9 @@ internal static class BytecodeInterpreter
                     top = ref Unsafe.Add(ref top, -1);
                     if (top.Kind != ValueKind.Bool) throw Error(state, ref pc, 0, Operations.ConditionError(top));
                     bool jumpWhen = pc.Op == Op.PopJumpIfTrue;
-                    pc = ref Unsafe.Add(ref pc, (top.Bits != 0) == jumpWhen ? pc.Arg : 1);
+                    int distance = (top.Bits != 0) == jumpWhen ? pc.Arg : 1;
+                    if (distance <= 0 && --state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    pc = ref Unsafe.Add(ref pc, distance);
                     continue;
                 }
 
@@ -262,6 +266,7 @@ internal static class BytecodeInterpreter
                 case Op.CallFunction:
                 case Op.TieredCall:
                 {
+                    if (--state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
                     FunctionCode callee = state.Code[pc.Arg];
                     int frameCount = state.FrameCount;
                     if (frameCount >= state.CallLimit) throw Error(state, ref pc, 0, StackOverflowMessage(state));
@@ -319,6 +324,7 @@ internal static class BytecodeInterpreter
                             continue;
                         }
                     }
+                    if (--state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
                     int header = pc.Index + pc.Arg;
                     if (state.Jit!.EntryForBackEdge(state.Function, header) is var osr && osr != 0
                         && state.Jit.Enter(state, osr, ref frame))
@@ -570,7 +576,9 @@ internal static class BytecodeInterpreter
                     top = ref Unsafe.Add(ref top, -2);
                     bool jumpWhen = pc.Op == Op.CompareJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, 1);
-                    pc = ref Unsafe.Add(ref pc, result == jumpWhen ? pc.Arg : 1);
+                    int distance = result == jumpWhen ? pc.Arg : 1;
+                    if (distance <= 0 && --state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    pc = ref Unsafe.Add(ref pc, distance);
                     continue;
                 }
 
@@ -583,7 +591,9 @@ internal static class BytecodeInterpreter
                     if (!FastCompare(kind, a, b, out bool result)) result = SlowCompare(state, kind, a, b, ref pc, 2);
                     bool jumpWhen = pc.Op == Op.LoadFastConstCompareJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, 3);
-                    pc = ref Unsafe.Add(ref pc, result == jumpWhen ? pc.Arg : 1);
+                    int distance = result == jumpWhen ? pc.Arg : 1;
+                    if (distance <= 0 && --state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    pc = ref Unsafe.Add(ref pc, distance);
                     continue;
                 }
 
@@ -637,7 +647,9 @@ internal static class BytecodeInterpreter
                     top = ref Unsafe.Add(ref top, -1);
                     bool jumpWhen = pc.Op == Op.LoadConstCompareJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, 2);
-                    pc = ref Unsafe.Add(ref pc, result == jumpWhen ? pc.Arg : 1);
+                    int distance = result == jumpWhen ? pc.Arg : 1;
+                    if (distance <= 0 && --state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    pc = ref Unsafe.Add(ref pc, distance);
                     continue;
                 }
 
@@ -896,6 +908,14 @@ internal static class BytecodeInterpreter
 
     internal static string UnassignedMessage(ExecutionState state, int global) =>
         $"name '{state.Module.Image.Globals[global]}' is used before it is assigned";
+
+    /// <summary>A step (a call, or a loop back-edge taken at <paramref name="pc"/>) found the
+    /// granted steps used up: the budget grants more, or the run stops here.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void OutOfSteps(ExecutionState state, ref Instr pc)
+    {
+        if (state.Budget.Renew() is { } message) throw Error(state, ref pc, 0, message);
+    }
 
     /// <summary>Builds the run-time error for the instruction <paramref name="offset"/> places after
     /// <paramref name="pc"/> (the failing part of a superinstruction), with every active frame's trace.</summary>

@@ -63,6 +63,9 @@ internal sealed class ExecutionState
     /// <summary>The error compiled code raised (through a helper), until the managed entry rethrows it.</summary>
     public Exception? PendingException;
 
+    /// <summary>What can stop the current run besides its end (a step budget, a cancellation token).</summary>
+    public StepBudget Budget = new(null, CancellationToken.None);
+
     /// <summary>True while a run is executing (an instance is not re-entrant).</summary>
     public bool IsRunning;
 

@@ -83,14 +83,14 @@ internal sealed class FunctionCode
         return new FunctionCode(source, index, code, offsets, constants);
     }
 
-    /// <summary>The tiered mode's form of an instruction (a backward jump has a negative distance):
+    /// <summary>The tiered mode's form of an instruction (a backward jump, or one to itself, has a distance of 0 or less):
     /// counting hotness, and profiling what the optimizing compile speculates on.</summary>
     private static Op TieredForm(Op op, int arg) => op switch
     {
         Op.CallFunction => Op.TieredCall,
-        Op.Jump when arg < 0 => Op.LoopJump,
-        Op.PopJumpIfFalse when arg < 0 => Op.LoopJumpIfFalse,
-        Op.PopJumpIfTrue when arg < 0 => Op.LoopJumpIfTrue,
+        Op.Jump when arg <= 0 => Op.LoopJump,
+        Op.PopJumpIfFalse when arg <= 0 => Op.LoopJumpIfFalse,
+        Op.PopJumpIfTrue when arg <= 0 => Op.LoopJumpIfTrue,
         Op.PopJumpIfFalse => Op.ProfiledJumpIfFalse,
         Op.PopJumpIfTrue => Op.ProfiledJumpIfTrue,
         Op.LoadGlobal => Op.ProfiledLoadGlobal,

@@ -7,7 +7,7 @@ namespace MiniVm.Jit;
 /// What compiled code reads and writes of a run, at fixed offsets from the register that holds
 /// its address (r12). One per <see cref="ExecutionState"/>, in a pinned array so it never moves
 /// and managed code reads it without pointers. Besides the frame base (rbx), compiled code keeps
-/// this context, the globals, the record count and its limit in registers (r12 to r15, see
+/// this context, the globals, the record count and the steps left in registers (r12 to r15, see
 /// <see cref="Compilation.FunctionCompiler"/>); everything else lives here or in the pinned frame
 /// memory the interpreter shares, so a compiled frame is an interpreter frame.
 /// </summary>
@@ -29,10 +29,14 @@ internal struct JitContext
     public nint SegmentEnd;
     /// <summary>A GC handle to the run's <see cref="ExecutionState"/>, for the helpers.</summary>
     public nint State;
+    /// <summary>The run's <see cref="StepBudget.StepsLeft"/> while compiled code runs: compiled code
+    /// keeps it in r15 and writes it back here at every exit and before each helper call.</summary>
+    public long StepsLeft;
 
     public static readonly int GlobalsOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(Globals));
     public static readonly int FramesOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(Frames));
     public static readonly int FrameCountOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(FrameCount));
     public static readonly int FrameLimitOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(FrameLimit));
     public static readonly int SegmentEndOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(SegmentEnd));
+    public static readonly int StepsLeftOffset = (int)Marshal.OffsetOf(typeof(JitContext), nameof(StepsLeft));
 }

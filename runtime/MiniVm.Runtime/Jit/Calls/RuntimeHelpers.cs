@@ -37,6 +37,7 @@ internal static unsafe class RuntimeHelpers
     public static readonly nint EnterSegment = (nint)(delegate* unmanaged<JitContext*, Value*, int, Value*>)&EnterSegmentHelper;
     public static readonly nint LeaveSegment = (nint)(delegate* unmanaged<JitContext*, Value*>)&LeaveSegmentHelper;
     public static readonly nint EnsureCompiled = (nint)(delegate* unmanaged<JitContext*, int, nint>)&EnsureCompiledHelper;
+    public static readonly nint RenewSteps = (nint)(delegate* unmanaged<JitContext*, int, int, long>)&RenewStepsHelper;
     public static readonly nint Deoptimize = (nint)(delegate* unmanaged<JitContext*, Value*, int, int, long>)&DeoptimizeHelper;
 
     private static ExecutionState StateOf(JitContext* context) => (ExecutionState)GCHandle.FromIntPtr(context->State).Target!;
@@ -215,6 +216,27 @@ internal static unsafe class RuntimeHelpers
         state.Segment = state.Stack[state.ActiveSegment];
         state.Jit!.SyncSegment(state);
         return (Value*)Unsafe.AsPointer(ref left[0]);
+    }
+
+    /// <summary>Compiled code used up its steps at instruction <paramref name="at"/> of code block
+    /// <paramref name="function"/>: the budget grants more, or the run stops there with the
+    /// interpreter's error (or <see cref="OperationCanceledException"/>).</summary>
+    [UnmanagedCallersOnly]
+    private static long RenewStepsHelper(JitContext* context, int function, int at)
+    {
+        ExecutionState? state = null;
+        try
+        {
+            state = StateOf(context);
+            state.Budget.StepsLeft = context->StepsLeft;
+            string? message = state.Budget.Renew();
+            context->StepsLeft = state.Budget.StepsLeft;
+            return message is null ? 0 : Fail(state, context, function, at, message);
+        }
+        catch (Exception e)
+        {
+            return Fail(state, e);
+        }
     }
 
     /// <summary>A deoptimization exit of compile <paramref name="version"/> was taken by the

@@ -75,7 +75,7 @@ internal sealed partial class FunctionCompiler
         var slow = _asm.CreateLabel();
         var done = _asm.CreateLabel(); // where the result is known: fall-through of the fused branch
         bool jumpWhen = next == OpCode.PopJumpIfTrue;
-        Label target = fused ? _labels[_targetIndex[i + 1]] : default;
+        Label target = fused ? JumpTarget(i + 1) : default;
         var condition = IntCondition(kind);
         var aKinds = KindsOf(a);
         var bKinds = KindsOf(b);
@@ -246,7 +246,7 @@ internal sealed partial class FunctionCompiler
         }
         var condition = Pop();
         FlushAll();
-        var target = _labels[_targetIndex[i]];
+        var target = JumpTarget(i);
         if (condition.Kind == OperandKind.Const && ConstantValue(condition).Kind == ValueKind.Bool)
         {
             if (ConstantValue(condition).AsBool == jumpWhen) _asm.jmp(target);
@@ -299,7 +299,7 @@ internal sealed partial class FunctionCompiler
         Pop();
         if (!neverJumps)
         {
-            _asm.jmp(_labels[_targetIndex[i]]);
+            _asm.jmp(JumpTarget(i));
             _stack.Clear();
         }
     }
@@ -317,7 +317,7 @@ internal sealed partial class FunctionCompiler
             _asm.jne(notBool);
         }
         _asm.cmp(__byte_ptr[Address(slot)], 0);
-        var target = _labels[_targetIndex[i]];
+        var target = JumpTarget(i);
         if (isAnd) _asm.je(target); // false: the result of `and`
         else _asm.jne(target);      // true: the result of `or`
         Pop();

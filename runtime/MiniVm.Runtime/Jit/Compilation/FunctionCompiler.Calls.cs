@@ -32,10 +32,12 @@ internal sealed partial class FunctionCompiler
         int at = i;
 
         ForgetRegisters();
+        // A call is a step (see StepBudget), counted before the depth check, as the interpreter does.
+        CountStep(i);
         // The depth limit. (The native stack needs no check here: a run starts only on a thread
         // with room for the limit's worth of compiled frames; see JitRun.StackNeeded.)
         Bind(ref check);
-        _asm.cmp(r14d, r15d);
+        _asm.cmp(r14d, __dword_ptr[r12 + JitContext.FrameLimitOffset]);
         _asm.jae(checkFailed);
         // The caller's record: which code, and where it resumes (for traces and the depth count).
         _asm.mov(rcx, __qword_ptr[r12 + JitContext.FramesOffset]);
@@ -74,8 +76,7 @@ internal sealed partial class FunctionCompiler
             _asm.mov(esi, _function.Index);
             _asm.mov(edx, at);
             CallHelper(RuntimeHelpers.CheckCall);
-            _asm.mov(r15d, __dword_ptr[r12 + JitContext.FrameLimitOffset]); // the records grew
-            _asm.jmp(check);
+            _asm.jmp(check); // the records grew
 
             if (!recursive)
             {

@@ -116,7 +116,7 @@ internal sealed partial class FunctionCompiler
             case OpCode.JumpForward:
             case OpCode.JumpAbsolute:
                 FlushAll();
-                _asm.jmp(_labels[_targetIndex[i]]);
+                _asm.jmp(JumpTarget(i));
                 _stack.Clear();
                 return i;
             case OpCode.PopJumpIfFalse:

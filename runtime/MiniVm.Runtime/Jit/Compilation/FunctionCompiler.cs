@@ -22,7 +22,7 @@ namespace MiniVm.Jit.Compilation;
 /// interpreter's <see cref="CallFrame"/> record, so depth limits and stack traces are the same.
 /// <para>Registers: <c>rbx</c> the frame (local 0, saved by each compiled activation);
 /// <c>r12</c> the <see cref="JitContext"/>, <c>r13</c> the globals, <c>r14</c> the number of frame
-/// records in use, <c>r15</c> the limit on it: these four are the same in every compiled
+/// records in use, <c>r15</c> the steps the run may still take (<see cref="StepBudget"/>): these four are the same in every compiled
 /// activation of a run, so compiled calls neither pass nor save them (the external entry, which
 /// managed code calls, loads and restores them). <c>rax, rcx, rdx, rsi, rdi, r8, r9, xmm0,
 /// xmm1</c> are scratch.</para>
@@ -271,8 +271,9 @@ internal sealed partial class FunctionCompiler
         _asm.mov(r12, rsi);
         _asm.mov(r13, __qword_ptr[r12 + JitContext.GlobalsOffset]);
         _asm.mov(r14d, __dword_ptr[r12 + JitContext.FrameCountOffset]);
-        _asm.mov(r15d, __dword_ptr[r12 + JitContext.FrameLimitOffset]);
+        _asm.mov(r15, __qword_ptr[r12 + JitContext.StepsLeftOffset]);
         _asm.call(body);
+        _asm.mov(__qword_ptr[r12 + JitContext.StepsLeftOffset], r15);
         _asm.pop(r15);
         _asm.pop(r14);
         _asm.pop(r13);
@@ -561,10 +562,13 @@ internal sealed partial class FunctionCompiler
     private void CallHelper(nint helper, bool checkStatus = true)
     {
         ForgetRegisters();
-        // The record count lives in r14 while compiled code runs; a helper reads it (for traces) here.
+        // The record count and the steps left live in r14 and r15 while compiled code runs; a
+        // helper reads them here (for traces; to run the interpreter, which takes steps too).
         _asm.mov(__dword_ptr[r12 + JitContext.FrameCountOffset], r14d);
+        _asm.mov(__qword_ptr[r12 + JitContext.StepsLeftOffset], r15);
         _asm.mov(rax, helper);
         _asm.call(rax);
+        _asm.mov(r15, __qword_ptr[r12 + JitContext.StepsLeftOffset]);
         LoadPromoted(); // the helper may have used their registers (it leaves rax and the flags alone)
         if (checkStatus)
         {

@@ -1,0 +1,70 @@
+using Iced.Intel;
+using MiniVm.Jit.Calls;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace MiniVm.Jit.Compilation;
+
+/// <summary>
+/// Steps (see <see cref="Interpreter.StepBudget"/>): every call and every loop back-edge taken
+/// decrements r15, and when it goes below zero the budget is asked for more (it may stop the
+/// run: budget spent, or cancelled). The interpreter counts the same steps at the same places, so
+/// a budget stops a run at the same point in every tier. One decrement of a register is all a
+/// step costs while steps are left.
+/// </summary>
+internal sealed partial class FunctionCompiler
+{
+    /// <summary>Per jump instruction that goes backward: the stub that counts the step and then jumps.</summary>
+    private Label[]? _backEdges;
+
+    /// <summary>Counts a step at instruction <paramref name="at"/> (a call).</summary>
+    private void CountStep(int at)
+    {
+        var exhausted = _asm.CreateLabel();
+        var resume = _asm.CreateLabel();
+        _asm.dec(r15);
+        _asm.js(exhausted);
+        Bind(ref resume);
+        OutOfLine(() =>
+        {
+            Bind(ref exhausted);
+            RenewSteps(at);
+            _asm.jmp(resume);
+        });
+    }
+
+    /// <summary>Where jump instruction <paramref name="jump"/> goes: its target, or for a back-edge
+    /// a stub that counts the step first (out of line, so the loop's own code stays together).</summary>
+    private Label JumpTarget(int jump)
+    {
+        int target = _targetIndex[jump];
+        if (target > jump) return _labels[target];
+        _backEdges ??= new Label[_code.Length];
+        if (_backEdges[jump].IsEmpty)
+        {
+            var stub = _asm.CreateLabel();
+            _backEdges[jump] = stub;
+            var header = _labels[target];
+            OutOfLine(() =>
+            {
+                var exhausted = _asm.CreateLabel();
+                Bind(ref stub);
+                _asm.dec(r15);
+                _asm.js(exhausted);
+                _asm.jmp(header);
+                Bind(ref exhausted);
+                RenewSteps(jump);
+                _asm.jmp(header);
+            });
+        }
+        return _backEdges[jump];
+    }
+
+    /// <summary>The steps are used up: the budget grants more, or the run fails here.</summary>
+    private void RenewSteps(int at)
+    {
+        _asm.mov(rdi, r12);
+        _asm.mov(esi, _function.Index);
+        _asm.mov(edx, at);
+        CallHelper(RuntimeHelpers.RenewSteps);
+    }
+}
