@@ -306,8 +306,31 @@ public sealed class ProgramGenerator
     private void AtALimit()
     {
         int n = _random.Next(-2, 3);
-        switch (_random.Next(7))
+        switch (_random.Next(11))
         {
+            case 7:   // an 'else if' chain: each link nests one block deeper
+                Emit("let", "x", "=", "0", ";", "if", "x", "==", "0", "{", "}");
+                for (int i = 1; i < 256 + n; i++) Emit("else", "if", "x", "==", i.ToString(CultureInfo.InvariantCulture), "{", "}");
+                break;
+            case 8:   // calls as arguments of calls, 256 deep
+                for (int i = 0; i < 256 + n; i++) Emit(_random.Chance(50) ? "abs" : "str", "(");
+                Emit("1");
+                for (int i = 0; i < 256 + n; i++) Emit(")");
+                break;
+            case 9:   // 'and' and 'or' chains of 1,000 operands
+                Emit("true");
+                for (int i = 1; i < 1000 + n; i++) Emit(_random.Chance(50) ? "and" : "or", "false");
+                break;
+            case 10:  // parentheses and chains together: 40 levels of 25 terms, a tree 1,000 deep
+                int levels = 40 + n;
+                for (int i = 0; i < levels; i++)
+                {
+                    for (int t = 0; t < 24; t++) Emit("1", "+");
+                    Emit("(");
+                }
+                Emit("1");
+                for (int i = 0; i < levels; i++) Emit(")");
+                break;
             case 0:   // parentheses, 256 deep
                 for (int i = 0; i < 256 + n; i++) Emit("(");
                 Emit("1");

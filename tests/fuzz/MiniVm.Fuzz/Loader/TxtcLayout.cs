@@ -18,11 +18,14 @@ public sealed class TxtcLayout
     /// <summary>Offsets of each instruction's opcode byte, in every block.</summary>
     public List<int> Instructions { get; } = [];
 
-    /// <summary>Offsets of constant tags.</summary>
-    public List<int> ConstantTags { get; } = [];
+    /// <summary>For each entry of <see cref="Instructions"/>, the index in <see cref="CodeBlocks"/> of its block (-1: seed code).</summary>
+    public List<int> InstructionBlock { get; } = [];
 
-    /// <summary>(start, length) of each block's code.</summary>
-    public List<(int Start, int Length)> CodeRanges { get; } = [];
+    /// <summary>(offset, size) of each constant: its tag and payload.</summary>
+    public List<(int Start, int Size)> Constants { get; } = [];
+
+    /// <summary>Each block's code: where its length field is, where the code starts, how long it is.</summary>
+    public List<(int LengthField, int Start, int Length)> CodeBlocks { get; } = [];
 
     private readonly byte[] _data;
     private int _at;
@@ -41,6 +44,7 @@ public sealed class TxtcLayout
             for (int pc = layout._at; pc < layout._at + length;)
             {
                 layout.Instructions.Add(pc);
+                layout.InstructionBlock.Add(-1);
                 pc += OpcodeTable.Lookup(file[pc])?.HasArgument == true ? 2 : 1;
             }
             return layout;
@@ -65,20 +69,22 @@ public sealed class TxtcLayout
         }
         String();                                          // name
         int codeLength = BytesHeader();
-        CodeRanges.Add((_at, codeLength));
+        CodeBlocks.Add((_at - 4, _at, codeLength));
         for (int pc = _at; pc < _at + codeLength;)
         {
             Instructions.Add(pc);
+            InstructionBlock.Add(CodeBlocks.Count - 1);
             pc += OpcodeTable.Lookup(_data[pc])?.Size ?? 1;
         }
         _at += codeLength;
         int constants = TupleHeader();
         for (int i = 0; i < constants; i++)
         {
-            ConstantTags.Add(_at);
+            int start = _at;
             byte tag = Byte();
             if (tag is TxtcFormat.TagInt or TxtcFormat.TagFloat) _at += 8;
             else if (tag == TxtcFormat.TagString) Skip(U32Field());
+            Constants.Add((start, _at - start));
         }
         int names = TupleHeader();
         for (int i = 0; i < names; i++) String();

@@ -69,16 +69,34 @@ public sealed class TxtcMutator(LoaderCorpus corpus)
             }
             case 4 when layout.Instructions.Count > 0:
             {
-                // An instruction inserted at an instruction boundary (EXTENDED_ARG often: it has rules of its own).
-                int at = random.Pick(layout.Instructions);
+                // An instruction inserted at an instruction boundary (EXTENDED_ARG often: it has
+                // rules of its own), the block's length field grown to match, so the rest of the
+                // file still reads and the verifier sees the new code.
+                int which = random.Next(layout.Instructions.Count);
+                int at = layout.Instructions[which];
                 byte op = random.Chance(30) ? (byte)OpCode.ExtendedArg : random.Pick(Opcodes);
                 byte[] instruction = op >= OpcodeTable.HaveArgument ? [op, (byte)random.Next(4), 0] : [op];
+                int block = layout.InstructionBlock[which];
+                if (block >= 0)
+                {
+                    var (lengthField, _, length) = layout.CodeBlocks[block];
+                    WriteU32(bytes, lengthField, (uint)(length + instruction.Length));
+                }
                 bytes.InsertRange(at, instruction);
                 return "instruction";
             }
-            case 5 when layout.ConstantTags.Count > 0:
+            case 5 when layout.Constants.Count > 0:
             {
-                bytes[random.Pick(layout.ConstantTags)] = random.Pick(InterestingBytes);
+                // A constant replaced by another, well formed or not: a different kind, a string
+                // with a forged length or bytes that are not UTF-8, or only its tag changed.
+                var (start, size) = random.Pick(layout.Constants);
+                if (random.Chance(25))
+                {
+                    bytes[start] = random.Pick(InterestingBytes);
+                    return "constant tag";
+                }
+                bytes.RemoveRange(start, size);
+                bytes.InsertRange(start, RandomConstant(random));
                 return "constant";
             }
             default:
@@ -140,6 +158,33 @@ public sealed class TxtcMutator(LoaderCorpus corpus)
                 int length = Math.Min(random.SmallCount(256), other.Length - from);
                 bytes.InsertRange(at, other.AsSpan(from, length).ToArray());
                 break;
+            }
+        }
+    }
+
+    private static byte[] RandomConstant(FuzzRandom random)
+    {
+        switch (random.Next(6))
+        {
+            case 0: return [random.Pick([TxtcFormat.TagNone, TxtcFormat.TagTrue, TxtcFormat.TagFalse])];
+            case 1:
+            case 2:
+            {
+                var constant = new byte[9];
+                constant[0] = random.Chance(50) ? TxtcFormat.TagInt : TxtcFormat.TagFloat;
+                BinaryPrimitives.WriteUInt64LittleEndian(constant.AsSpan(1), random.Chance(50) ? random.NextU64() : random.Pick(InterestingU32));
+                return constant;
+            }
+            default:
+            {
+                // A string: valid UTF-8 or not, its length field true, huge, or one off.
+                int length = random.SmallCount(32) - 1;
+                var constant = new byte[5 + length];
+                constant[0] = TxtcFormat.TagString;
+                for (int i = 0; i < length; i++) constant[5 + i] = random.Chance(80) ? (byte)random.Next(0x20, 0x7F) : (byte)random.Next(0x80, 0x100);
+                uint field = random.Chance(70) ? (uint)length : random.Chance(50) ? random.Pick(InterestingU32) : (uint)(length + random.Next(-2, 3));
+                BinaryPrimitives.WriteUInt32LittleEndian(constant.AsSpan(1), field);
+                return constant;
             }
         }
     }
