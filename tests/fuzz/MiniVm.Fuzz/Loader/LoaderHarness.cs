@@ -13,8 +13,8 @@ public sealed class LoaderHarness(LoaderCorpus corpus) : IFuzzHarness
     private const string FileName = "fuzz.txtc";
 
     /// <summary>Fixed cost (the exception and its message, first-use caches) plus a multiple of the
-    /// input: a verified module costs the reader, verifier and the interpreter's preparation
-    /// about 50 bytes per code byte (docs/security.md); a trusted length field costs far more.</summary>
+    /// input: loading costs the reader, verifier and the interpreter's preparation at most about
+    /// 90 bytes per file byte (docs/security.md §4); a trusted length field costs far more.</summary>
     public const long FixedAllocationAllowance = 1 << 20;
     public const long AllocationPerInputByte = 256;
 

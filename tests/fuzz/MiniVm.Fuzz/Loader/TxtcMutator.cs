@@ -6,11 +6,12 @@ using MiniVm.Fuzz.Engine;
 namespace MiniVm.Fuzz.Loader;
 
 /// <summary>
-/// Makes a hostile file from valid ones. Half the inputs first get one aimed mutation (a
-/// count or length forged to a huge or off-by-one value, an opcode or argument replaced, a
-/// constant's tag changed), using the seed file's <see cref="TxtcLayout"/>; then every input gets
-/// blind ones (every blind input one or more, an aimed one sometimes one): bit flips, random or special bytes, truncation, insertion, deletion,
-/// duplication, and splices with another file. The generator name says which came first.
+/// Makes a hostile file from valid ones. Half the inputs first get one aimed mutation, found
+/// from the seed file's <see cref="TxtcLayout"/>: a count or length forged to a huge or
+/// off-by-one value, an opcode or argument replaced, an instruction inserted, a constant
+/// replaced. Then blind mutations (one or more; after an aimed one, sometimes one): bit flips,
+/// random or special bytes, truncation, insertion, deletion, duplication, and splices with
+/// another file. The generator name says which came first.
 /// </summary>
 public sealed class TxtcMutator(LoaderCorpus corpus)
 {
