@@ -65,22 +65,55 @@ public static class MiniVmCompiler
         diagnostics.Items.OrderBy(d => d.Line).ThenBy(d => d.Column).ToArray();
 
     /// <summary>
-    /// What the verifier would refuse must be a diagnostic here, not a file that fails to load:
-    /// at most 255 parameters, 65,535 locals and an operand stack 65,535 deep per code block.
+    /// What the loader would refuse must be a diagnostic here, not a file that fails to load:
+    /// the verifier's format limits (255 parameters, 65,535 locals and an operand stack 65,535
+    /// deep per code block) and the loader's default caps (<see cref="LoaderLimits"/>: code bytes,
+    /// constants and string lengths per block, functions and globals per module).
     /// </summary>
     private static void CheckFormatLimits(ModuleImage module, ProgramSyntax syntax, DiagnosticBag diagnostics)
     {
+        var start = new Source.Position(1, 1);
+        if (module.Functions.Length > LoaderLimits.DefaultMaxFunctions)
+            diagnostics.Error(start, DiagnosticCode.TooLarge, $"the program has {module.Functions.Length} functions; the limit is {LoaderLimits.DefaultMaxFunctions}");
+        if (module.Globals.Length > LoaderLimits.DefaultMaxGlobals)
+            diagnostics.Error(start, DiagnosticCode.TooLarge, $"the program has {module.Globals.Length} global variables; the limit is {LoaderLimits.DefaultMaxGlobals}");
+        CheckStringLength(module.SourceName, "the source name", start, diagnostics);
+        foreach (string global in module.Globals) CheckStringLength(global, $"global '{Shorten(global)}'", start, diagnostics);
+
         var positions = syntax.Functions.GroupBy(f => f.Name).ToDictionary(g => g.Key, g => g.First().NameAt);
         foreach (var code in module.AllCode())
         {
-            var at = code == module.TopLevel ? new Source.Position(1, 1) : positions[code.Name];
-            string block = code == module.TopLevel ? "the top-level code" : $"function '{code.Name}'";
-            if (code.ParamCount > Bytecode.Opcodes.BuiltinInfo.MaxArgumentCount)
-                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} has {code.ParamCount} parameters; the limit is {Bytecode.Opcodes.BuiltinInfo.MaxArgumentCount}");
-            if (code.LocalCount > Bytecode.Verification.Verifier.MaxLocals)
-                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} has {code.LocalCount} local variables; the limit is {Bytecode.Verification.Verifier.MaxLocals}");
-            if (code.MaxStack > Bytecode.Verification.Verifier.MaxStackDepth)
-                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} needs an operand stack {code.MaxStack} deep; the limit is {Bytecode.Verification.Verifier.MaxStackDepth}");
+            var at = code == module.TopLevel ? start : positions[code.Name];
+            string block = code == module.TopLevel ? "the top-level code" : $"function '{Shorten(code.Name)}'";
+            if (code.ParamCount > LoaderLimits.MaxParameters)
+                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} has {code.ParamCount} parameters; the limit is {LoaderLimits.MaxParameters}");
+            if (code.LocalCount > LoaderLimits.MaxLocals)
+                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} has {code.LocalCount} local variables; the limit is {LoaderLimits.MaxLocals}");
+            if (code.MaxStack > LoaderLimits.MaxStackDepth)
+                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} needs an operand stack {code.MaxStack} deep; the limit is {LoaderLimits.MaxStackDepth}");
+            if (code.Code.Length > LoaderLimits.DefaultMaxCodeSize)
+                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} compiles to {code.Code.Length} bytes of code; the limit is {LoaderLimits.DefaultMaxCodeSize}");
+            if (code.Constants.Length > LoaderLimits.DefaultMaxConstants)
+                diagnostics.Error(at, DiagnosticCode.TooLarge, $"{block} has {code.Constants.Length} distinct constants; the limit is {LoaderLimits.DefaultMaxConstants}");
+            CheckStringLength(code.Name, block + "'s name", at, diagnostics);
+            foreach (var constant in code.Constants)
+                if (constant.Kind == ConstantKind.String) CheckStringLength(constant.AsString, $"a string in {block}", at, diagnostics);
+            foreach (string local in code.LocalNames.Where(MayBeTooLong).Distinct(StringComparer.Ordinal))
+                CheckStringLength(local, $"variable '{Shorten(local)}' in {block}", at, diagnostics);
         }
     }
+
+    /// <summary>A cheap first test: UTF-8 takes at most three bytes per UTF-16 code unit.</summary>
+    private static bool MayBeTooLong(string text) => (long)text.Length * 3 > LoaderLimits.DefaultMaxStringLength;
+
+    private static void CheckStringLength(string text, string what, Source.Position at, DiagnosticBag diagnostics)
+    {
+        if (!MayBeTooLong(text)) return;
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(text);
+        if (bytes > LoaderLimits.DefaultMaxStringLength)
+            diagnostics.Error(at, DiagnosticCode.TooLarge, $"{what} is {bytes} bytes long (UTF-8); the limit is {LoaderLimits.DefaultMaxStringLength}");
+    }
+
+    /// <summary>A name as a message shows it: a name of megabytes would make the message unreadable.</summary>
+    private static string Shorten(string name) => name.Length <= 40 ? name : name[..40] + "...";
 }

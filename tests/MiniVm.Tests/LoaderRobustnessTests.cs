@@ -1,11 +1,14 @@
 using System.Buffers.Binary;
 using MiniVm.Compiler;
+using MiniVm.Fuzz.Engine;
 
 namespace MiniVm.Tests;
 
 /// <summary>
-/// Lua-style loader tests: every byte of valid files flipped, every truncated prefix loaded.
-/// Each load must succeed or raise <see cref="MiniVmLoadException"/> — nothing else, no hang.
+/// Lua-style loader tests: every byte of valid files flipped, every truncated prefix loaded,
+/// and a short seeded run of the loader fuzzer (tests/fuzz, the same harness the long runs
+/// use). Each load must succeed or raise <see cref="MiniVmLoadException"/> — nothing else, no
+/// hang, no allocation out of proportion to the file.
 /// </summary>
 public sealed class LoaderRobustnessTests
 {
@@ -32,19 +35,12 @@ public sealed class LoaderRobustnessTests
         _ => MiniVmCompiler.Compile("", "empty.expr").ToBytes(),
     };
 
+    /// <summary>The fuzz harness's judgement of one input: loads or is rejected with the loader's
+    /// exception, and a loaded file disassembles and writes back to the same bytes.</summary>
     private static void LoadOrReject(byte[] bytes, string what)
     {
-        try
-        {
-            MiniVmModule.Load(bytes, "fuzz.txtc");
-        }
-        catch (MiniVmLoadException)
-        {
-        }
-        catch (Exception e)
-        {
-            Assert.Fail($"{what}: {e.GetType().Name}: {e.Message}");
-        }
+        string? failure = FuzzRunner.Check(FuzzSessions.Loader, new FuzzInput(bytes, what));
+        Assert.True(failure is null, $"{what}: {failure}");
     }
 
     [Theory]
@@ -124,37 +120,13 @@ public sealed class LoaderRobustnessTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void RandomMutationsOfCorpusFilesLoadOrAreRejected(int seed)
+    public void ShortFuzzRunFindsNothing(ulong seed)
     {
-        // Every compiled corpus program, mutated by seeded splices, insertions, deletions and
-        // overwrites (several at once), must load or raise the loader's one exception.
-        var files = Directory.EnumerateFiles(TestPaths.Programs, "*.expr", SearchOption.AllDirectories)
-            .Order(StringComparer.Ordinal)
-            .Select(path => MiniVmCompiler.Compile(File.ReadAllText(path), Path.GetFileName(path)))
-            .Where(result => result.Success)
-            .Select(result => result.ToBytes())
-            .ToArray();
-        Assert.True(files.Length > 200);
-        var random = new Random(seed);
-        for (int n = 0; n < 4000; n++)
-        {
-            var bytes = new List<byte>(files[random.Next(files.Length)]);
-            int mutations = random.Next(1, 5);
-            for (int m = 0; m < mutations && bytes.Count > 0; m++)
-            {
-                int at = random.Next(bytes.Count);
-                switch (random.Next(4))
-                {
-                    case 0: bytes[at] = (byte)random.Next(256); break;
-                    case 1: bytes.Insert(at, (byte)random.Next(256)); break;
-                    case 2: bytes.RemoveAt(at); break;
-                    default:
-                        int length = Math.Min(random.Next(1, 16), bytes.Count - at);
-                        bytes.InsertRange(random.Next(bytes.Count), bytes.GetRange(at, length));
-                        break;
-                }
-            }
-            LoadOrReject(bytes.ToArray(), $"seed {seed}, input {n}");
-        }
+        // Corpus files mutated by the loader harness (aimed at counts, lengths, opcodes and
+        // arguments, then blind: flips, splices, truncations, insertions): tests/fuzz/run loader
+        // --seed 1 --count 50000 makes the same inputs.
+        var report = FuzzSessions.RunAndExpectNoFinding(FuzzSessions.Loader, seed, 50_000);
+        Assert.True(report.OutcomeCount(o => o.EndsWith(": loaded", StringComparison.Ordinal)) > 300, "too few mutated files load: " + report.Summary());
+        Assert.True(report.OutcomeCount(o => o.Contains(": verifier: ", StringComparison.Ordinal)) > 3000, "too few mutated files reach the verifier: " + report.Summary());
     }
 }

@@ -8,8 +8,9 @@ namespace MiniVm.Bytecode.File;
 /// Reads a <c>.txtc</c> file into a <see cref="ModuleImage"/>: the mirror of
 /// <see cref="TxtcWriter"/>, plus the seed form. Every byte is taken through
 /// <see cref="Take"/>, the one primitive that reports truncation, and every count is checked
-/// against the bytes that remain before anything is allocated, so no input can make the
-/// reader allocate more than the file's own size. Every failure is a <see cref="MiniVmLoadException"/>.
+/// against the bytes that remain and against its cap (<see cref="LoaderLimits"/>) before
+/// anything is allocated, so no input can make the reader allocate more than a small multiple
+/// of the file's own size. Every failure is a <see cref="MiniVmLoadException"/>.
 /// The result is not yet verified: <see cref="Verification.Verifier"/> runs next.
 /// </summary>
 public sealed class TxtcReader
@@ -18,23 +19,28 @@ public sealed class TxtcReader
 
     private readonly byte[] _data;
     private readonly string _fileName;
+    private readonly LoaderLimits _limits;
     private int _position;
 
-    private TxtcReader(byte[] data, string fileName)
+    private TxtcReader(byte[] data, string fileName, LoaderLimits limits)
     {
         _data = data;
         _fileName = fileName;
+        _limits = limits;
     }
 
-    /// <summary>Reads a whole file's bytes. <paramref name="fileName"/> names it in errors.</summary>
-    public static ModuleImage Read(byte[] data, string fileName)
+    /// <summary>Reads a whole file's bytes. <paramref name="fileName"/> names it in errors;
+    /// <paramref name="limits"/> are the caps to enforce (<see cref="LoaderLimits.Default"/> if null).</summary>
+    public static ModuleImage Read(byte[] data, string fileName, LoaderLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return new TxtcReader(data, fileName).ReadFile();
+        return new TxtcReader(data, fileName, limits ?? LoaderLimits.Default).ReadFile();
     }
 
     private ModuleImage ReadFile()
     {
+        if (_data.Length > _limits.MaxFileSize)
+            throw Fail($"file is larger than the limit of {_limits.MaxFileSize} bytes ({_data.Length} bytes)");
         if (_data.Length < 4)
             throw Fail($"not a MiniVm bytecode file (only {_data.Length} byte{(_data.Length == 1 ? "" : "s")}, expected the magic number 0x{TxtcFormat.Magic:X8})");
         uint magic = ReadU32();
@@ -44,7 +50,7 @@ public sealed class TxtcReader
         byte tag = ReadByte("the form tag");
         ModuleImage module = tag switch
         {
-            TxtcFormat.TagSeedCode => SeedForm.Translate(ReadByteStringPayload("seed code"), SeedSourceName(), Fail),
+            TxtcFormat.TagSeedCode => SeedForm.Translate(ReadByteStringPayload("seed code", _limits.MaxCodeSize), SeedSourceName(), Fail),
             TxtcFormat.TagModule => ReadModule(),
             _ => throw Fail($"unknown form tag 0x{tag:X2} at offset {_position - 1} (expected 's' for seed code or 'M' for a module)"),
         };
@@ -61,10 +67,10 @@ public sealed class TxtcReader
         if (version != TxtcFormat.FormatVersion)
             throw Fail($"unsupported format version {version} (this MiniVm reads version {TxtcFormat.FormatVersion})");
         string sourceName = ReadString("the source name");
-        int globalCount = ReadTupleHeader("the number of globals", minItemSize: 5);
+        int globalCount = ReadTupleHeader("the number of globals", minItemSize: 5, _limits.MaxGlobals);
         var globals = new string[globalCount];
         for (int i = 0; i < globalCount; i++) globals[i] = ReadString("a global's name");
-        int functionCount = ReadTupleHeader("the number of functions", minItemSize: MinCodeObjectSize);
+        int functionCount = ReadTupleHeader("the number of functions", minItemSize: MinCodeObjectSize, _limits.MaxFunctions);
         var functions = new CodeObject[functionCount];
         for (int i = 0; i < functionCount; i++) functions[i] = ReadCode();
         var topLevel = ReadCode();
@@ -82,14 +88,14 @@ public sealed class TxtcReader
         int maxStack = ReadInt32("the maximum stack depth");
         int firstLine = ReadInt32("the first line");
         string name = ReadString("a code object's name");
-        byte[] code = ReadByteString("code");
-        int constantCount = ReadTupleHeader("the number of constants", minItemSize: 1);
+        byte[] code = ReadByteString("code", _limits.MaxCodeSize);
+        int constantCount = ReadTupleHeader("the number of constants", minItemSize: 1, _limits.MaxConstants);
         var constants = new Constant[constantCount];
         for (int i = 0; i < constantCount; i++) constants[i] = ReadConstant();
-        int localNameCount = ReadTupleHeader("the number of local names", minItemSize: 5);
+        int localNameCount = ReadTupleHeader("the number of local names", minItemSize: 5, LoaderLimits.MaxLocals);
         var localNames = new string[localNameCount];
         for (int i = 0; i < localNameCount; i++) localNames[i] = ReadString("a local's name");
-        var lines = DecodeLines(ReadByteString("line table"));
+        var lines = ReadLines(code.Length);
         return new CodeObject(name, paramCount, localCount, maxStack, firstLine, code, constants, localNames, lines);
     }
 
@@ -109,15 +115,26 @@ public sealed class TxtcReader
         };
     }
 
-    private LineEntry[] DecodeLines(byte[] bytes)
+    /// <summary>The line table: rows of (u32 offset, u32 line). Each row starts at its own offset
+    /// inside the code, so a valid table has no more rows than the code has bytes; checking that
+    /// first keeps the table's size tied to the code's. (Empty code may come with one row: the
+    /// verifier then names the real problem, the empty code.)</summary>
+    private LineEntry[] ReadLines(int codeLength)
     {
-        if (bytes.Length % TxtcFormat.LineEntrySize != 0)
-            throw Fail($"line table of {bytes.Length} bytes is not a whole number of {TxtcFormat.LineEntrySize}-byte rows");
-        var lines = new LineEntry[bytes.Length / TxtcFormat.LineEntrySize];
+        ExpectTag(TxtcFormat.TagBytes, "line table");
+        int at = _position;
+        int length = ReadCount("the length of the line table", 1);
+        if (length % TxtcFormat.LineEntrySize != 0)
+            throw Fail($"line table of {length} bytes is not a whole number of {TxtcFormat.LineEntrySize}-byte rows");
+        int rows = length / TxtcFormat.LineEntrySize;
+        if (rows > Math.Max(codeLength, 1))
+            throw Fail($"line table at offset {at} has {rows} row(s) for {codeLength} byte(s) of code");
+        var bytes = Take(length, "line table");
+        var lines = new LineEntry[rows];
         for (int i = 0; i < lines.Length; i++)
         {
-            uint offset = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i * 8));
-            uint line = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i * 8 + 4));
+            uint offset = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(i * 8)..]);
+            uint line = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(i * 8 + 4)..]);
             if (offset > int.MaxValue || line > int.MaxValue)
                 throw Fail($"line table row {i} is out of range");
             lines[i] = new LineEntry((int)offset, (int)line);
@@ -133,20 +150,26 @@ public sealed class TxtcReader
             throw Fail($"expected {what} (tag '{(char)expected}') at offset {at}, found 0x{tag:X2}");
     }
 
-    private int ReadTupleHeader(string what, int minItemSize)
+    private int ReadTupleHeader(string what, int minItemSize, int limit)
     {
         ExpectTag(TxtcFormat.TagTuple, "a tuple");
-        return ReadCount(what, minItemSize);
+        return ReadCount(what, minItemSize, limit);
     }
 
-    /// <summary>A count of items that must still fit in the bytes that remain.</summary>
-    private int ReadCount(string what, int minItemSize)
+    /// <summary>
+    /// A count of items that must still fit in the bytes that remain and stay within
+    /// <paramref name="limit"/>. The bytes left are checked first: a count they cannot hold means
+    /// a corrupt file, which says more than "too large".
+    /// </summary>
+    private int ReadCount(string what, int minItemSize, int limit = int.MaxValue, string unit = "")
     {
         int at = _position;
         uint count = ReadU32();
         long remaining = _data.Length - _position;
         if ((long)count * minItemSize > remaining)
             throw Fail($"truncated or corrupt file: {what} {count} at offset {at} exceeds the {remaining} bytes left");
+        if (count > limit)
+            throw Fail($"{what} {count} at offset {at} exceeds the limit of {limit}{unit}");
         return (int)count;
     }
 
@@ -158,7 +181,7 @@ public sealed class TxtcReader
 
     private string ReadStringPayload(string what)
     {
-        int length = ReadCount($"the length of {what}", 1);
+        int length = ReadCount($"the length of {what}", 1, _limits.MaxStringLength, " bytes");
         int at = _position;
         var bytes = Take(length, what);
         try
@@ -171,15 +194,15 @@ public sealed class TxtcReader
         }
     }
 
-    private byte[] ReadByteString(string what)
+    private byte[] ReadByteString(string what, int limit)
     {
         ExpectTag(TxtcFormat.TagBytes, what);
-        return ReadByteStringPayload(what);
+        return ReadByteStringPayload(what, limit);
     }
 
-    private byte[] ReadByteStringPayload(string what)
+    private byte[] ReadByteStringPayload(string what, int limit)
     {
-        int length = ReadCount($"the length of {what}", 1);
+        int length = ReadCount($"the length of {what}", 1, limit, " bytes");
         return Take(length, what).ToArray();
     }
 

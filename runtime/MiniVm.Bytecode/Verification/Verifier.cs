@@ -1,3 +1,4 @@
+using MiniVm.Bytecode.File;
 using MiniVm.Bytecode.Model;
 using MiniVm.Bytecode.Opcodes;
 
@@ -12,9 +13,14 @@ namespace MiniVm.Bytecode.Verification;
 /// </summary>
 public static class Verifier
 {
-    /// <summary>Upper bounds that keep a frame's size sane whatever the file claims.</summary>
-    public const int MaxLocals = 65535;
-    public const int MaxStackDepth = 65535;
+    /// <summary>Upper bounds that keep a frame's size sane whatever the file claims (defined with
+    /// the loader's other limits, <see cref="LoaderLimits"/>).</summary>
+    public const int MaxLocals = LoaderLimits.MaxLocals;
+    public const int MaxStackDepth = LoaderLimits.MaxStackDepth;
+
+    /// <summary>In the depth table: a byte where no instruction starts / an instruction start not (yet) reached.</summary>
+    private const int NotAnInstruction = -2;
+    private const int NotReached = -1;
 
     /// <summary>Verifies every code block, or throws the loader's error naming the block and offset.</summary>
     public static void Verify(ModuleImage module, string fileName)
@@ -41,38 +47,43 @@ public static class Verifier
         if (code.LocalCount > MaxLocals) return $"{code.LocalCount} locals exceed the limit of {MaxLocals}";
         if (code.MaxStack > MaxStackDepth) return $"maximum stack depth {code.MaxStack} exceeds the limit of {MaxStackDepth}";
         if (code.ParamCount > code.LocalCount) return $"{code.ParamCount} parameters but only {code.LocalCount} locals";
-        if (code.ParamCount > BuiltinInfo.MaxArgumentCount) return $"{code.ParamCount} parameters exceed the limit of {BuiltinInfo.MaxArgumentCount}";
+        if (code.ParamCount > LoaderLimits.MaxParameters) return $"{code.ParamCount} parameters exceed the limit of {LoaderLimits.MaxParameters}";
         if (code.LocalNames.Length != code.LocalCount) return $"{code.LocalNames.Length} local names for {code.LocalCount} locals";
         if (code.Code.Length == 0) return "the code is empty";
         if (code.FirstLine < 1) return $"first line {code.FirstLine} is not a line number";
         string? lineError = CheckLines(code);
         if (lineError is not null) return lineError;
 
-        // Pass 1: decode every instruction and check its argument. (Arrays, not lists: see Instruction.DecodeAll.)
-        var starts = new bool[code.Code.Length];
-        var instructions = new Instruction[code.Code.Length];
-        var indexAt = new int[code.Code.Length];
+        // Instructions are decoded where they are needed rather than kept: a table of Instruction
+        // structs would cost 24 bytes per code byte, and a hostile file makes code cheap.
+        // One int per code byte tells where instructions start and then the depth at each.
+        var depthAt = new int[code.Code.Length];
+        Array.Fill(depthAt, NotAnInstruction);
+
+        // Pass 1: every instruction decodes; its start is marked for the jump checks of pass 2.
         int count = 0;
-        int pc = 0;
-        while (pc < code.Code.Length)
+        for (int pc = 0; pc < code.Code.Length;)
         {
             offset = pc;
             if (!Instruction.TryDecode(code.Code, pc, out var instruction, out string decodeError))
                 return decodeError;
-            starts[pc] = true;
-            indexAt[pc] = count;
-            instructions[count++] = instruction;
+            depthAt[pc] = NotReached;
+            count++;
             pc = instruction.Next;
         }
-        for (int i = 0; i < count; i++)
+
+        // Pass 2: every argument is in range.
+        for (int pc = 0; pc < code.Code.Length;)
         {
-            offset = instructions[i].Offset;
-            string? argError = CheckArgument(module, code, instructions[i], starts);
+            var instruction = Decode(code, pc);
+            offset = pc;
+            string? argError = CheckArgument(module, code, instruction, depthAt);
             if (argError is not null) return argError;
+            pc = instruction.Next;
         }
 
-        // Pass 2: the stack depth at every reachable instruction, by a worklist over the flow graph.
-        return ComputeDepths(module, code, instructions, indexAt, count, out _, out offset);
+        // Pass 3: the stack depth at every reachable instruction, by a worklist over the flow graph.
+        return ComputeDepths(module, code, depthAt, count, out offset);
     }
 
     /// <summary>
@@ -84,32 +95,46 @@ public static class Verifier
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(code);
-        var instructions = Instruction.DecodeAll(code.Code);
-        var indexAt = new int[code.Code.Length];
-        for (int i = 0; i < instructions.Length; i++) indexAt[instructions[i].Offset] = i;
-        string? error = ComputeDepths(module, code, instructions, indexAt, instructions.Length, out int[] depths, out int offset);
+        var depthAt = new int[code.Code.Length];
+        Array.Fill(depthAt, NotAnInstruction);
+        int count = 0;
+        for (int pc = 0; pc < code.Code.Length; pc = Decode(code, pc).Next)
+        {
+            depthAt[pc] = NotReached;
+            count++;
+        }
+        string? error = ComputeDepths(module, code, depthAt, count, out int offset);
         if (error is not null) throw new InvalidOperationException($"unverified code in '{code.Name}' at offset {offset}: {error}");
-        return depths;
+        for (int i = 0; i < depthAt.Length; i++)
+            if (depthAt[i] == NotAnInstruction) depthAt[i] = NotReached;
+        return depthAt;
     }
 
-    private static string? ComputeDepths(ModuleImage module, CodeObject code, Instruction[] instructions, int[] indexAt, int count,
-        out int[] depths, out int offset)
+    /// <summary>The instruction at <paramref name="pc"/>, known to decode (pass 1 checked it).</summary>
+    private static Instruction Decode(CodeObject code, int pc) =>
+        Instruction.TryDecode(code.Code, pc, out var instruction, out string error)
+            ? instruction
+            : throw new InvalidOperationException($"undecodable code in '{code.Name}' at offset {pc}: {error}");
+
+    /// <summary>
+    /// Fills <paramref name="depthAt"/> (on entry: <see cref="NotReached"/> at instruction starts,
+    /// <see cref="NotAnInstruction"/> elsewhere) with the depth before each reachable instruction.
+    /// </summary>
+    private static string? ComputeDepths(ModuleImage module, CodeObject code, int[] depthAt, int instructionCount, out int offset)
     {
         offset = -1;
-        var depthAt = new int[code.Code.Length];
-        depths = depthAt;
-        Array.Fill(depthAt, -1);
-        var work = new int[count];
+        Func<int, int> paramCount = f => module.Functions[f].ParamCount;
+        var work = new int[instructionCount];
         int pending = 0;
         depthAt[0] = 0;
         work[pending++] = 0;
         while (pending > 0)
         {
-            var instruction = instructions[indexAt[work[--pending]]];
+            var instruction = Decode(code, work[--pending]);
             offset = instruction.Offset;
             int depth = depthAt[offset];
             var info = instruction.Info;
-            var (pops, pushes) = OpcodeTable.StackEffect(info, instruction.Arg, f => module.Functions[f].ParamCount);
+            var (pops, pushes) = OpcodeTable.StackEffect(info, instruction.Arg, paramCount);
             if (depth < pops)
                 return $"stack underflow: {info.Name} needs {pops} value(s), the stack holds {depth}";
             int after = depth - pops + pushes;
@@ -138,7 +163,7 @@ public static class Verifier
     /// (each instruction is queued at most once, so <paramref name="work"/> never overflows).</summary>
     private static string? Merge(int[] depthAt, int[] work, ref int pending, int target, int depth)
     {
-        if (depthAt[target] == -1)
+        if (depthAt[target] == NotReached)
         {
             depthAt[target] = depth;
             work[pending++] = target;
@@ -149,7 +174,8 @@ public static class Verifier
             : $"stack depth at offset {target} is {depthAt[target]} on one path and {depth} on another";
     }
 
-    private static string? CheckArgument(ModuleImage module, CodeObject code, Instruction instruction, bool[] starts)
+    /// <summary><paramref name="depthAt"/> marks instruction starts (pass 1), for jump targets.</summary>
+    private static string? CheckArgument(ModuleImage module, CodeObject code, Instruction instruction, int[] depthAt)
     {
         int arg = instruction.Arg;
         string name = instruction.Info.Name;
@@ -182,7 +208,7 @@ public static class Verifier
             {
                 long target = instruction.Info.Arg == ArgKind.JumpRelative ? (long)instruction.Next + arg : arg;
                 if (target >= code.Code.Length) return $"{name} jumps to {target}, outside the code ({code.Code.Length} bytes)";
-                return starts[target] ? null : $"{name} jumps to {target}, which is not the start of an instruction";
+                return depthAt[target] != NotAnInstruction ? null : $"{name} jumps to {target}, which is not the start of an instruction";
             }
             default:
                 return $"{name} has an unknown argument kind";

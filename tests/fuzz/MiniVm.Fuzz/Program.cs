@@ -1,0 +1,87 @@
+using System.Globalization;
+using MiniVm.Fuzz;
+using MiniVm.Fuzz.Engine;
+
+// tests/fuzz/run <harness> [--count N | --seconds T] [--seed S] [--start I] [--timeout-ms M]
+//                          [--findings DIR] [--root DIR] [--replay FILE...] [--save-crash]
+// Exit codes: 0 no finding, 1 findings, 2 a bad command line.
+const string Usage = """
+    usage: run <loader|compiler> [--count N | --seconds T] [--seed S] [--start I] [--timeout-ms M]
+                                 [--findings DIR] [--root DIR]
+           run <loader|compiler> --replay FILE...     runs saved inputs once each
+           run <loader|compiler> --save-crash         saves the input a killed run was at
+    """;
+
+try
+{
+    var options = FuzzCommandLine.Parse(args);
+    string root = options.Root ?? RepositoryPaths.FindRoot();
+    string findings = options.Findings ?? RepositoryPaths.Findings(root);
+    string journal = Path.Combine(findings, $".journal-{options.Harness}");
+    var harness = Harnesses.Create(options.Harness, root);
+
+    if (options.SaveCrash)
+        return SaveCrash(harness, journal, findings);
+    if (options.Replay.Count > 0)
+        return Replay(harness, options.Replay);
+
+    ulong seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000;
+    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{harness.Name}: seed {seed}, {(options.Count is { } c ? $"{c:N0} inputs" : options.Seconds is { } s ? $"{s} s" : "1 input")} from input {options.Start}; findings go to {findings}"));
+    var report = FuzzRunner.Run(harness, new FuzzSettings
+    {
+        Seed = seed,
+        Start = options.Start,
+        Count = options.Count,
+        Duration = options.Seconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+        InputTimeout = TimeSpan.FromMilliseconds(options.TimeoutMs),
+        FindingsDirectory = findings,
+        Progress = Console.Error,
+        JournalPath = journal,
+    });
+    Console.Write(report.Summary());
+    Console.Out.Flush();
+    // A hung input's thread cannot be stopped; exiting the process ends it.
+    Environment.Exit(report.Findings.Count == 0 ? 0 : 1);
+    return 0;
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+
+static int Replay(IFuzzHarness harness, IReadOnlyList<string> files)
+{
+    int failures = 0;
+    foreach (string file in files)
+    {
+        var input = new FuzzInput(File.ReadAllBytes(file), "replay");
+        string? failure = FuzzRunner.Check(harness, input);
+        Console.WriteLine(failure is null ? $"{file}: {harness.Execute(input)}" : $"{file}: FAILS{Environment.NewLine}{failure}");
+        if (failure is not null) failures++;
+    }
+    return failures == 0 ? 0 : 1;
+}
+
+static int SaveCrash(IFuzzHarness harness, string journal, string findings)
+{
+    if (CrashJournal.ReadCrashed(journal) is not { } crashed)
+    {
+        Console.Error.WriteLine($"{harness.Name}: the journal records no run that died");
+        return 0;
+    }
+    var input = harness.Generate(crashed.Seed, crashed.Index);
+    var finding = new Finding
+    {
+        Kind = "crash",
+        Signature = "crash",
+        Index = crashed.Index,
+        Generator = input.Generator,
+        Description = "the process died running this input (a stack overflow or another fatal error: see the run's output)",
+    };
+    FindingStore.Save(harness, crashed.Seed, finding, input, findings);
+    Console.Error.WriteLine($"{harness.Name}: seed {crashed.Seed}, input {crashed.Index} killed the process; saved as {finding.InputPath}");
+    return 1;
+}
