@@ -50,6 +50,13 @@ public sealed class LoaderLimitTests
         Verifier.Verify(TxtcReader.Read(file, "limits.txtc", atCap), "limits.txtc");
         var error = Assert.Throws<MiniVmLoadException>(() => TxtcReader.Read(file, "limits.txtc", new LoaderLimits { MaxFileSize = file.Length - 1 }));
         Assert.Equal($"limits.txtc: file is larger than the limit of {file.Length - 1} bytes ({file.Length} bytes)", error.Message);
+
+        // The host API takes the same caps, from bytes and from a stream (which stops reading there).
+        using (MiniVmModule.Load(file, "limits.txtc", atCap)) { }
+        Assert.Throws<MiniVmLoadException>(() => MiniVmModule.Load(file, "limits.txtc", new LoaderLimits { MaxFileSize = file.Length - 1 }));
+        using (MiniVmModule.Load(new MemoryStream(file), "limits.txtc", atCap)) { }
+        var fromStream = Assert.Throws<MiniVmLoadException>(() => MiniVmModule.Load(new MemoryStream(file), "limits.txtc", new LoaderLimits { MaxFileSize = file.Length - 1 }));
+        Assert.Contains($"file is larger than the limit of {file.Length - 1} bytes", fromStream.Message);
     }
 
     [Fact]

@@ -18,8 +18,8 @@ namespace MiniVm;
 /// </summary>
 public sealed class MiniVmModule : IDisposable
 {
-    /// <summary>Largest file the loader reads (bytes).</summary>
-    public const int MaxFileSize = 256 * 1024 * 1024;
+    /// <summary>Largest file the loader reads by default (bytes; <see cref="LoaderLimits.MaxFileSize"/>).</summary>
+    public const int MaxFileSize = LoaderLimits.DefaultMaxFileSize;
 
     private MiniVmModule(ModuleImage image, bool specialize = true)
     {
@@ -31,12 +31,12 @@ public sealed class MiniVmModule : IDisposable
     /// change nothing but speed.</summary>
     internal static MiniVmModule LoadUnspecialized(byte[] bytes, string name) => new(ReadVerified(bytes, name), specialize: false);
 
-    /// <summary>The one way bytes become an image: read (magic number, format), then verify.</summary>
-    private static ModuleImage ReadVerified(byte[] bytes, string name)
+    /// <summary>The one way bytes become an image: read (magic number, format, caps), then verify.</summary>
+    private static ModuleImage ReadVerified(byte[] bytes, string name, LoaderLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         ArgumentNullException.ThrowIfNull(name);
-        var image = TxtcReader.Read(bytes, name);
+        var image = TxtcReader.Read(bytes, name, limits);
         Verifier.Verify(image, name);
         return image;
     }
@@ -129,33 +129,50 @@ public sealed class MiniVmModule : IDisposable
 
     /// <summary>Loads and verifies a <c>.txtc</c> file. A bad file raises <see cref="MiniVmLoadException"/>;
     /// a missing or unreadable one raises the usual <see cref="IOException"/> family.</summary>
-    public static MiniVmModule Load(string path)
+    public static MiniVmModule Load(string path) => Load(path, LoaderLimits.Default);
+
+    /// <summary>Loads and verifies a <c>.txtc</c> file within <paramref name="limits"/> (a host
+    /// loading files it did not write sets its own caps; see docs/security.md).</summary>
+    public static MiniVmModule Load(string path, LoaderLimits limits)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        return Load(stream, path);
+        return Load(stream, path, limits);
     }
 
     /// <summary>Loads and verifies a module from a stream; <paramref name="name"/> names it in errors.</summary>
-    public static MiniVmModule Load(Stream stream, string name)
+    public static MiniVmModule Load(Stream stream, string name) => Load(stream, name, LoaderLimits.Default);
+
+    /// <summary>Loads and verifies a module from a stream within <paramref name="limits"/>
+    /// (reading stops at <see cref="LoaderLimits.MaxFileSize"/>).</summary>
+    public static MiniVmModule Load(Stream stream, string name, LoaderLimits limits)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (stream.CanSeek && stream.Length - stream.Position > MaxFileSize)
-            throw new MiniVmLoadException(name, $"file is larger than the limit of {MaxFileSize} bytes");
+        ArgumentNullException.ThrowIfNull(limits);
+        int maxFileSize = limits.MaxFileSize;
+        if (stream.CanSeek && stream.Length - stream.Position > maxFileSize)
+            throw new MiniVmLoadException(name, $"file is larger than the limit of {maxFileSize} bytes");
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;
         while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
         {
-            if (buffer.Length + read > MaxFileSize)
-                throw new MiniVmLoadException(name, $"file is larger than the limit of {MaxFileSize} bytes");
+            if (buffer.Length + read > maxFileSize)
+                throw new MiniVmLoadException(name, $"file is larger than the limit of {maxFileSize} bytes");
             buffer.Write(chunk, 0, read);
         }
-        return Load(buffer.ToArray(), name);
+        return Load(buffer.ToArray(), name, limits);
     }
 
     /// <summary>Loads and verifies a module from the bytes of a <c>.txtc</c> file.</summary>
     public static MiniVmModule Load(byte[] bytes, string name) => new(ReadVerified(bytes, name));
+
+    /// <summary>Loads and verifies a module from the bytes of a <c>.txtc</c> file within <paramref name="limits"/>.</summary>
+    public static MiniVmModule Load(byte[] bytes, string name, LoaderLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        return new(ReadVerified(bytes, name, limits));
+    }
 
     /// <summary>Compiles <c>.expr</c> source in memory (errors raise <see cref="MiniVmCompileException"/>), then verifies it like any file.</summary>
     /// <param name="source">The program text.</param>

@@ -33,7 +33,7 @@ internal sealed partial class FunctionCompiler
 
         ForgetRegisters();
         // A call is a step (see StepBudget), counted before the depth check, as the interpreter does.
-        CountStep(i);
+        CountStep(i, check);
         // The depth limit. (The native stack needs no check here: a run starts only on a thread
         // with room for the limit's worth of compiled frames; see JitRun.StackNeeded.)
         Bind(ref check);

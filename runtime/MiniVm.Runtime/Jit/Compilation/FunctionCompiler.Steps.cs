@@ -16,14 +16,13 @@ internal sealed partial class FunctionCompiler
     /// <summary>Per jump instruction that goes backward: the stub that counts the step and then jumps.</summary>
     private Label[]? _backEdges;
 
-    /// <summary>Counts a step at instruction <paramref name="at"/> (a call).</summary>
-    private void CountStep(int at)
+    /// <summary>Counts a step at instruction <paramref name="at"/> (a call), going on at
+    /// <paramref name="resume"/>, which the caller binds right after.</summary>
+    private void CountStep(int at, Label resume)
     {
         var exhausted = _asm.CreateLabel();
-        var resume = _asm.CreateLabel();
         _asm.dec(r15);
         _asm.js(exhausted);
-        Bind(ref resume);
         OutOfLine(() =>
         {
             Bind(ref exhausted);
