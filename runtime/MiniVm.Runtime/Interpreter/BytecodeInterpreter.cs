@@ -70,7 +70,7 @@ internal static class BytecodeInterpreter
         state.CallLimit = callLimit;
         state.FrameCount = 0;
         state.BaseFrameCount = 0;
-        state.Budget.Start();
+        state.Budget.Start(out state.StepsLeft);
         state.Function = entry.Index;
         state.ActiveSegment = 0;
         state.Segment = state.Stack[0];
@@ -219,7 +219,7 @@ internal static class BytecodeInterpreter
                 }
 
                 case Op.Jump:
-                    if (pc.Arg <= 0 && --state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    if (pc.Arg <= 0 && --state.StepsLeft < 0) OutOfSteps(state, ref pc);
                     pc = ref Unsafe.Add(ref pc, pc.Arg);
                     continue;
 
@@ -230,7 +230,7 @@ internal static class BytecodeInterpreter
                     if (top.Kind != ValueKind.Bool) throw Error(state, ref pc, 0, Operations.ConditionError(top));
                     bool jumpWhen = pc.Op == Op.PopJumpIfTrue;
                     int distance = (top.Bits != 0) == jumpWhen ? pc.Arg : 1;
-                    if (distance <= 0 && --state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    if (distance <= 0 && --state.StepsLeft < 0) OutOfSteps(state, ref pc);
                     pc = ref Unsafe.Add(ref pc, distance);
                     continue;
                 }
@@ -266,7 +266,7 @@ internal static class BytecodeInterpreter
                 case Op.CallFunction:
                 case Op.TieredCall:
                 {
-                    if (--state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    if (--state.StepsLeft < 0) OutOfSteps(state, ref pc);
                     FunctionCode callee = state.Code[pc.Arg];
                     int frameCount = state.FrameCount;
                     if (frameCount >= state.CallLimit) throw Error(state, ref pc, 0, StackOverflowMessage(state));
@@ -324,7 +324,7 @@ internal static class BytecodeInterpreter
                             continue;
                         }
                     }
-                    if (--state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    if (--state.StepsLeft < 0) OutOfSteps(state, ref pc);
                     int header = pc.Index + pc.Arg;
                     if (state.Jit!.EntryForBackEdge(state.Function, header) is var osr && osr != 0
                         && state.Jit.Enter(state, osr, ref frame))
@@ -577,7 +577,7 @@ internal static class BytecodeInterpreter
                     bool jumpWhen = pc.Op == Op.CompareJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, 1);
                     int distance = result == jumpWhen ? pc.Arg : 1;
-                    if (distance <= 0 && --state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    if (distance <= 0 && --state.StepsLeft < 0) OutOfSteps(state, ref pc);
                     pc = ref Unsafe.Add(ref pc, distance);
                     continue;
                 }
@@ -592,7 +592,7 @@ internal static class BytecodeInterpreter
                     bool jumpWhen = pc.Op == Op.LoadFastConstCompareJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, 3);
                     int distance = result == jumpWhen ? pc.Arg : 1;
-                    if (distance <= 0 && --state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    if (distance <= 0 && --state.StepsLeft < 0) OutOfSteps(state, ref pc);
                     pc = ref Unsafe.Add(ref pc, distance);
                     continue;
                 }
@@ -648,7 +648,7 @@ internal static class BytecodeInterpreter
                     bool jumpWhen = pc.Op == Op.LoadConstCompareJumpIfTrue;
                     pc = ref Unsafe.Add(ref pc, 2);
                     int distance = result == jumpWhen ? pc.Arg : 1;
-                    if (distance <= 0 && --state.Budget.StepsLeft < 0) OutOfSteps(state, ref pc);
+                    if (distance <= 0 && --state.StepsLeft < 0) OutOfSteps(state, ref pc);
                     pc = ref Unsafe.Add(ref pc, distance);
                     continue;
                 }
@@ -914,7 +914,7 @@ internal static class BytecodeInterpreter
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void OutOfSteps(ExecutionState state, ref Instr pc)
     {
-        if (state.Budget.Renew() is { } message) throw Error(state, ref pc, 0, message);
+        if (state.Budget.Renew(ref state.StepsLeft) is { } message) throw Error(state, ref pc, 0, message);
     }
 
     /// <summary>Builds the run-time error for the instruction <paramref name="offset"/> places after

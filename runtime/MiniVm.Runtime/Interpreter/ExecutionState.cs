@@ -66,6 +66,10 @@ internal sealed class ExecutionState
     /// <summary>What can stop the current run besides its end (a step budget, a cancellation token).</summary>
     public StepBudget Budget = new(null, CancellationToken.None);
 
+    /// <summary>Steps (calls, loop back-edges) the run may take before <see cref="Budget"/> is asked
+    /// again: here, one field away from the interpreter loop, where each step decrements it.</summary>
+    public long StepsLeft;
+
     /// <summary>True while a run is executing (an instance is not re-entrant).</summary>
     public bool IsRunning;
 

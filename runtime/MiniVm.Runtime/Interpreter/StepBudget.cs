@@ -4,8 +4,8 @@ namespace MiniVm.Interpreter;
 /// What a host can stop a run with, in every tier alike: a budget of steps (MiniVm calls plus
 /// loop back-edges taken, the points where a program can keep running without end) and a
 /// <see cref="CancellationToken"/>. Each tier decrements one counter per step (the interpreter
-/// <see cref="StepsLeft"/>, compiled code a register it writes back at every exit) and calls
-/// <see cref="Renew"/> when it goes below zero, which checks the token and the budget and grants
+/// <see cref="ExecutionState.StepsLeft"/>, compiled code a register it writes back at every exit)
+/// and calls <see cref="Renew"/> when it goes below zero, which checks the token and the budget and grants
 /// the next steps. The budget is exact, so a run stops at the same step, with the same output and
 /// trace, whatever the tier; the token is polled every <see cref="PollInterval"/> steps.
 /// </summary>
@@ -24,44 +24,35 @@ internal sealed class StepBudget
         _cancellation = cancellation;
     }
 
-    /// <summary>Steps left before the next call to <see cref="Renew"/>.</summary>
-    public long StepsLeft;
-
     /// <summary>Whether nothing can stop a run (no budget, no token that can be cancelled): the
     /// counter then starts at a value no run reaches.</summary>
     public bool Unlimited => _maxSteps is null && !_cancellation.CanBeCanceled;
 
-    /// <summary>Grants the first steps of a run.</summary>
-    public void Start()
+    /// <summary>Grants the first steps of a run: <paramref name="stepsLeft"/> is the counter, the
+    /// steps left before the next call to <see cref="Renew"/>.</summary>
+    public void Start(out long stepsLeft)
     {
         _notGranted = _maxSteps ?? long.MaxValue;
-        StepsLeft = 0;
-        if (Unlimited)
-        {
-            StepsLeft = long.MaxValue;
-            return;
-        }
-        Grant();
+        stepsLeft = Unlimited ? long.MaxValue : Grant();
     }
 
     /// <summary>
-    /// A step found <see cref="StepsLeft"/> used up (the counter went below zero). Returns null and
+    /// A step found the counter used up (the counter went below zero). Returns null and
     /// grants more steps (this one taken from them), or the run-time error message when the
     /// budget is spent; throws <see cref="OperationCanceledException"/> when the token is cancelled.
     /// </summary>
-    public string? Renew()
+    public string? Renew(ref long stepsLeft)
     {
         _cancellation.ThrowIfCancellationRequested();
         if (_notGranted == 0) return $"execution budget exhausted ({_maxSteps} steps)";
-        Grant();
-        StepsLeft--;
+        stepsLeft = Grant() - 1;
         return null;
     }
 
-    private void Grant()
+    private long Grant()
     {
         long grant = Math.Min(_notGranted, _cancellation.CanBeCanceled ? PollInterval : long.MaxValue);
         _notGranted -= grant;
-        StepsLeft = grant;
+        return grant;
     }
 }

@@ -29,7 +29,7 @@ internal struct JitContext
     public nint SegmentEnd;
     /// <summary>A GC handle to the run's <see cref="ExecutionState"/>, for the helpers.</summary>
     public nint State;
-    /// <summary>The run's <see cref="StepBudget.StepsLeft"/> while compiled code runs: compiled code
+    /// <summary>The run's <see cref="ExecutionState.StepsLeft"/> while compiled code runs: compiled code
     /// keeps it in r15 and writes it back here at every exit and before each helper call.</summary>
     public long StepsLeft;
 

@@ -148,11 +148,11 @@ internal sealed class JitRun
     {
         ref var context = ref _context[0];
         context.FrameCount = state.FrameCount;
-        context.StepsLeft = state.Budget.StepsLeft;
+        context.StepsLeft = state.StepsLeft;
         SyncFrames(state);
         SyncSegment(state);
         long status = CompiledCode.Invoke(entry, ref frame, Context);
-        state.Budget.StepsLeft = context.StepsLeft;
+        state.StepsLeft = context.StepsLeft;
         if (status == 0) return true;
         if (status == EntryRefused) return false;
         var pending = state.PendingException ?? new InvalidOperationException("compiled code reported an error but left none");
@@ -223,7 +223,7 @@ internal sealed class JitRun
         int savedBase = state.BaseFrameCount, savedFunction = state.Function, savedCount = state.FrameCount;
         state.FrameCount = frameCount;
         state.BaseFrameCount = frameCount;
-        state.Budget.StepsLeft = _context[0].StepsLeft;
+        state.StepsLeft = _context[0].StepsLeft;
         _nestedResumes++;
         try
         {
@@ -236,7 +236,7 @@ internal sealed class JitRun
             state.BaseFrameCount = savedBase;
             state.Function = savedFunction;
             state.FrameCount = savedCount;
-            _context[0].StepsLeft = state.Budget.StepsLeft;
+            _context[0].StepsLeft = state.StepsLeft;
             // The interpreter may have grown the records, and entered compiled code that synced its
             // own segment: the compiled frames below go on with this activation's.
             SyncFrames(state);

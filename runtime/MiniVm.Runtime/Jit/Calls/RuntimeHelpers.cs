@@ -228,9 +228,9 @@ internal static unsafe class RuntimeHelpers
         try
         {
             state = StateOf(context);
-            state.Budget.StepsLeft = context->StepsLeft;
-            string? message = state.Budget.Renew();
-            context->StepsLeft = state.Budget.StepsLeft;
+            state.StepsLeft = context->StepsLeft;
+            string? message = state.Budget.Renew(ref state.StepsLeft);
+            context->StepsLeft = state.StepsLeft;
             return message is null ? 0 : Fail(state, context, function, at, message);
         }
         catch (Exception e)
