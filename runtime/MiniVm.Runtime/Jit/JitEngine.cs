@@ -97,6 +97,7 @@ internal sealed class JitEngine : IDisposable
             {
                 _failures[function] = e;
                 run.Statistics.RecordCompileFailure();
+                run.Log?.CompileFailed(_module.AllCode[function], e);
                 return null;
             }
         }

@@ -27,6 +27,9 @@ internal sealed class JitLog(TextWriter writer, JitEngine engine)
         Write(line.ToString());
     }
 
+    public void CompileFailed(FunctionCode code, Exception failure) =>
+        Write($"jit: compile {engine.CodeName(code.Index)} failed ({failure.GetType().Name}: {failure.Message}); it stays interpreted");
+
     public void OsrEntry(FunctionCode code, int header) =>
         Write($"jit: osr {engine.CodeName(code.Index)} at {Place(code, header)}");
 

@@ -239,6 +239,18 @@ internal sealed partial class FunctionCompiler
     /// <summary>POP_JUMP_IF_FALSE/TRUE on its own: the condition must be a bool.</summary>
     private void EmitConditionalJump(int i, bool jumpWhen)
     {
+        if (_kinds.ConstantCondition(i, _depth[i]) is { } known)
+        {
+            // The analysis knows which way it goes (and took only that way).
+            Pop();
+            FlushAll();
+            if (known == jumpWhen)
+            {
+                _asm.jmp(JumpTarget(i));
+                _stack.Clear();
+            }
+            return;
+        }
         if (BetOn(i) != BranchBet.Both)
         {
             EmitBetOnJump(i, jumpWhen, BetOn(i));

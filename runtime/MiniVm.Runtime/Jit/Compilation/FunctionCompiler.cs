@@ -609,6 +609,7 @@ internal sealed partial class FunctionCompiler
         _outOfLine.Add(() =>
         {
             _at = at;
+            ForgetRegisters(); // slow paths start from a jump, with nothing known about registers
             emit();
         });
     }

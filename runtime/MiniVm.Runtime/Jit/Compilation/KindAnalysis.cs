@@ -78,6 +78,15 @@ internal sealed class KindAnalysis
     /// <summary>Whether the analysis ran (it is skipped for very large code, and every kind is then unknown).</summary>
     public bool Ran => _before.Length > 0;
 
+    /// <summary>The value of the condition of conditional jump <paramref name="at"/> (with
+    /// <paramref name="depth"/> values on the stack before it), if it is the same on every path.</summary>
+    public bool? ConstantCondition(int at, int depth)
+    {
+        if (_constantTag.Length == 0 || !_reached[at] || depth < 1) return null;
+        long cell = (long)at * _width + StackStart + depth - 1;
+        return _constantTag[cell] == Constant + (byte)ValueKind.Bool ? _constantBits[cell] != 0 : null;
+    }
+
     /// <summary>Whether local <paramref name="local"/> holds the same value on every path to
     /// instruction <paramref name="at"/> (a none, bool, int or float), and which.</summary>
     public bool TryConstantLocal(int at, int local, out Value value)
@@ -264,6 +273,13 @@ internal sealed class KindAnalysis
                 bool keeps = instruction.Info.Code is OpCode.JumpIfFalseOrPop or OpCode.JumpIfTrueOrPop;
                 if (flow == FlowKind.ConditionalJump && !keeps) d--;
                 var bet = flow == FlowKind.ConditionalJump && !keeps ? speculation?.Branch(i) ?? BranchBet.Both : BranchBet.Both;
+                // A condition known to be a constant goes one way, bet or no bet (and the compiler
+                // compiles that way only: see ConstantCondition).
+                if (flow == FlowKind.ConditionalJump && !keeps && _constantTag.Length > 0 && tags[StackStart + d] == Constant + (byte)ValueKind.Bool)
+                {
+                    bool jumpWhen = instruction.Info.Code == OpCode.PopJumpIfTrue;
+                    bet = (bits[StackStart + d] != 0) == jumpWhen ? BranchBet.AlwaysJumps : BranchBet.NeverJumps;
+                }
                 if (bet != BranchBet.NeverJumps) Merge(target[i], state, reached, queued, work);
                 if (bet == BranchBet.AlwaysJumps) continue;
                 if (keeps) d--;
