@@ -46,8 +46,8 @@ internal static class JitWarmUp
             var module = new PreparedModule(image);
             foreach (var code in module.AllCode)
             {
-                FunctionCompiler.Compile(module, code, entryTable: 0, new CompileRequest(0, null, 0));
-                // The optimizing compile's paths too (guards, deoptimization exits).
+                // As an optimizing compile (with nothing to bet on), which takes the baseline's paths
+                // and also those of guards and deoptimization exits.
                 var speculation = new Speculation(new Profiling.FunctionProfile(code.ParamCount, code.Code.Length), code);
                 FunctionCompiler.Compile(module, code, entryTable: 0, new CompileRequest(0, speculation, 0));
             }
