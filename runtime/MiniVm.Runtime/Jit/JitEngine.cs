@@ -103,6 +103,27 @@ internal sealed class JitEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// For a function the JIT could not compile: an entry that compiled callers call like any
+    /// compiled function's (the frame in rdi), which runs it in the interpreter through
+    /// <see cref="RuntimeHelpers.Interpret"/>. Made once per function, and also put in the entry
+    /// table, so later compiled calls go straight to it; the interpreter's own calls keep
+    /// interpreting (the external entry stays 0).
+    /// </summary>
+    public nint InterpreterEntry(int function)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_entries[function] != 0) return _entries[function];
+            var block = InterpreterStub.Compile(function);
+            _heap ??= new CodeHeap(new CodeHeapOptions { Name = "minivm-" + _module.Image.SourceName });
+            nint stub = _heap.Install(block, QualifiedName(_module.AllCode[function]) + " (interpreted)");
+            CodeHeap.Publish(ref _entries[function], stub);
+            return stub;
+        }
+    }
+
     /// <summary>Why <paramref name="function"/> could not be compiled, or null.</summary>
     public Exception? Failure(int function)
     {

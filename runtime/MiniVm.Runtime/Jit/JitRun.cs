@@ -106,11 +106,10 @@ internal sealed class JitRun
         _context[0].SegmentEnd = Marshal.UnsafeAddrOfPinnedArrayElement(state.Segment, 0) + state.Segment.Length * Unsafe.SizeOf<Value>();
 
     /// <summary>The internal entry of <paramref name="function"/> for a compiled caller, compiling it
-    /// now (compiled code calling it means it is needed compiled). A function that cannot be
-    /// compiled fails the run: compiled code cannot call into the interpreter.</summary>
+    /// now (compiled code calling it means it is needed compiled). For a function that cannot be
+    /// compiled, a stub that runs it in the interpreter (<see cref="Interpret"/>).</summary>
     public nint InternalEntryOf(int function) =>
-        Engine.TryGetOrCompile(function, this)?.Start
-        ?? throw new InvalidOperationException($"the JIT could not compile '{Engine.CodeName(function)}', which compiled code calls", Engine.Failure(function));
+        Engine.TryGetOrCompile(function, this)?.Start ?? Engine.InterpreterEntry(function);
 
     /// <summary>For a call the interpreter is about to make: the callee's compiled entry if it
     /// should run compiled (it has code, or this call makes it hot), else 0 and the call is counted.</summary>
@@ -187,9 +186,15 @@ internal sealed class JitRun
         Statistics.RecordDeoptimization(forced);
         Log?.Deoptimized(state, code, exit, frameSlot, forced);
         if (exit.Reason == DeoptReason.OsrEntry) return EntryRefused;
-        Resume(state, code.Index, exit, frameSlot, frameCount);
+        Resume(state, code.Index, exit.ResumeAt, exit.Depth, frameSlot, frameCount);
         return 0;
     }
+
+    /// <summary>A compiled caller called <paramref name="function"/>, which the JIT could not
+    /// compile, on the frame at slot <paramref name="frameSlot"/> (its caller's record written):
+    /// the interpreter runs the whole activation and leaves the result in local 0.</summary>
+    public void Interpret(ExecutionState state, int function, int frameSlot, int frameCount) =>
+        Resume(state, function, 0, 0, frameSlot, frameCount);
 
     /// <summary>Records in the profile what broke the bet, so the next compile does not make it again.</summary>
     private void LearnFrom(ExecutionState state, CompiledFunction compiled, DeoptPoint exit, int frameSlot)
@@ -214,9 +219,10 @@ internal sealed class JitRun
         }
     }
 
-    /// <summary>Finishes the activation in the interpreter (see <see cref="BytecodeInterpreter.Resume"/>),
+    /// <summary>Runs the activation in the interpreter from <paramref name="instruction"/>, with
+    /// <paramref name="depth"/> values on its stack, to its end (see <see cref="BytecodeInterpreter.Resume"/>),
     /// leaving its result in local 0, and puts back what the interpreter changed that compiled code keeps.</summary>
-    private void Resume(ExecutionState state, int function, DeoptPoint exit, int frameSlot, int frameCount)
+    private void Resume(ExecutionState state, int function, int instruction, int depth, int frameSlot, int frameCount)
     {
         // The interpreter's own cursors, as they were when it entered compiled code (which keeps its
         // record count in a register): put back once the activation is finished.
@@ -227,7 +233,7 @@ internal sealed class JitRun
         _nestedResumes++;
         try
         {
-            var result = BytecodeInterpreter.Resume(state, function, exit.ResumeAt, frameSlot, exit.Depth);
+            var result = BytecodeInterpreter.Resume(state, function, instruction, frameSlot, depth);
             state.Segment[frameSlot] = result;
         }
         finally

@@ -38,6 +38,7 @@ internal static unsafe class RuntimeHelpers
     public static readonly nint LeaveSegment = (nint)(delegate* unmanaged<JitContext*, Value*>)&LeaveSegmentHelper;
     public static readonly nint EnsureCompiled = (nint)(delegate* unmanaged<JitContext*, int, nint>)&EnsureCompiledHelper;
     public static readonly nint RenewSteps = (nint)(delegate* unmanaged<JitContext*, int, int, long>)&RenewStepsHelper;
+    public static readonly nint Interpret = (nint)(delegate* unmanaged<JitContext*, Value*, int, long>)&InterpretHelper;
     public static readonly nint Deoptimize = (nint)(delegate* unmanaged<JitContext*, Value*, int, int, long>)&DeoptimizeHelper;
 
     private static ExecutionState StateOf(JitContext* context) => (ExecutionState)GCHandle.FromIntPtr(context->State).Target!;
@@ -232,6 +233,25 @@ internal static unsafe class RuntimeHelpers
             string? message = state.Budget.Renew(ref state.StepsLeft);
             context->StepsLeft = state.StepsLeft;
             return message is null ? 0 : Fail(state, context, function, at, message);
+        }
+        catch (Exception e)
+        {
+            return Fail(state, e);
+        }
+    }
+
+    /// <summary>Compiled code called <paramref name="function"/>, which could not be compiled (see
+    /// <see cref="JitEngine.InterpreterEntry"/>): the interpreter runs it on <paramref name="frame"/>.</summary>
+    [UnmanagedCallersOnly]
+    private static long InterpretHelper(JitContext* context, Value* frame, int function)
+    {
+        ExecutionState? state = null;
+        try
+        {
+            state = StateOf(context);
+            int frameSlot = (int)(frame - (Value*)Unsafe.AsPointer(ref state.Segment[0]));
+            state.Jit!.Interpret(state, function, frameSlot, context->FrameCount);
+            return 0;
         }
         catch (Exception e)
         {

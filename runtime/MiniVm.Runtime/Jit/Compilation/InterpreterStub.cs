@@ -1,0 +1,39 @@
+using Iced.Intel;
+using MiniVm.Jit.Calls;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace MiniVm.Jit.Compilation;
+
+/// <summary>
+/// The entry compiled callers use for a function the JIT could not compile: it has the internal
+/// calling convention (the callee's frame in rdi, r12–r15 pinned, a status in rax) and hands the
+/// frame to the interpreter. Like a helper call, it writes back the record count and the steps
+/// left first and reloads the steps after, since the interpreter takes steps too.
+/// </summary>
+internal static class InterpreterStub
+{
+    public static byte[] Compile(int function)
+    {
+        var asm = new Assembler(64);
+        asm.push(rbx); // after the return address: rsp 16-byte aligned for the call
+        asm.mov(rsi, rdi);
+        asm.mov(rdi, r12);
+        asm.mov(edx, function);
+        asm.mov(__dword_ptr[r12 + JitContext.FrameCountOffset], r14d);
+        asm.mov(__qword_ptr[r12 + JitContext.StepsLeftOffset], r15);
+        asm.mov(rax, RuntimeHelpers.Interpret);
+        asm.call(rax);
+        asm.mov(r15, __qword_ptr[r12 + JitContext.StepsLeftOffset]);
+        asm.pop(rbx);
+        asm.ret();
+        var writer = new Writer();
+        asm.Assemble(writer, 0);
+        return [.. writer.Bytes];
+    }
+
+    private sealed class Writer : CodeWriter
+    {
+        public readonly List<byte> Bytes = [];
+        public override void WriteByte(byte value) => Bytes.Add(value);
+    }
+}
