@@ -1,5 +1,6 @@
 using MiniVm.Fuzz;
 using MiniVm.Fuzz.Compiler;
+using MiniVm.Fuzz.Differential;
 using MiniVm.Fuzz.Engine;
 using MiniVm.Fuzz.Loader;
 
@@ -14,7 +15,10 @@ internal static class FuzzSessions
     private static readonly Lazy<LoaderHarness> LoaderInstance = new(() => new LoaderHarness(LoaderCorpus.FromPrograms(TestPaths.Programs)));
     private static readonly Lazy<CompilerHarness> CompilerInstance = new(() => new CompilerHarness(CompilerHarness.ReadCorpus(TestPaths.Programs)));
 
+    private static readonly Lazy<DifferentialHarness> DifferentialInstance = new(DifferentialHarness.Create);
+
     public static LoaderHarness Loader => LoaderInstance.Value;
+    public static DifferentialHarness Differential => DifferentialInstance.Value;
     public static CompilerHarness Compiler => CompilerInstance.Value;
 
     /// <summary>A short run with a fixed seed; any finding fails the test with its description

@@ -15,6 +15,10 @@ public sealed class FuzzCommandLine
     public string? Root { get; private set; }
     public List<string> Replay { get; } = [];
     public bool SaveCrash { get; private set; }
+    public List<string> Minimize { get; } = [];
+
+    /// <summary>--regression FILE NAME: the program to save as a corpus test, and its name.</summary>
+    public (string File, string Name)? Regression { get; private set; }
 
     public static FuzzCommandLine Parse(string[] args)
     {
@@ -39,6 +43,14 @@ public sealed class FuzzCommandLine
                 case "--replay":
                     options.Replay.Add(Value());
                     while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) options.Replay.Add(args[++i]);
+                    break;
+                case "--minimize":
+                    options.Minimize.Add(Value());
+                    while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) options.Minimize.Add(args[++i]);
+                    break;
+                case "--regression":
+                    if (i + 2 >= args.Length) throw new UsageException("--regression needs a file and a name");
+                    options.Regression = (args[++i], args[++i]);
                     break;
                 default: throw new UsageException($"unknown option '{args[i]}'");
             }
