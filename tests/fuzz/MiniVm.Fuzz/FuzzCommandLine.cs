@@ -15,6 +15,9 @@ public sealed class FuzzCommandLine
     public string? Root { get; private set; }
     public List<string> Replay { get; } = [];
     public bool SaveCrash { get; private set; }
+
+    /// <summary>--show: write the inputs to stdout instead of running them.</summary>
+    public bool Show { get; private set; }
     public List<string> Minimize { get; } = [];
 
     /// <summary>--regression FILE NAME: the program to save as a corpus test, and its name.</summary>
@@ -40,6 +43,7 @@ public sealed class FuzzCommandLine
                 case "--findings": options.Findings = Path.GetFullPath(Value()); break;
                 case "--root": options.Root = Path.GetFullPath(Value()); break;
                 case "--save-crash": options.SaveCrash = true; break;
+                case "--show": options.Show = true; break;
                 case "--replay":
                     options.Replay.Add(Value());
                     while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) options.Replay.Add(args[++i]);

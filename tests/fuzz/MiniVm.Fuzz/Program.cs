@@ -5,13 +5,14 @@ using MiniVm.Fuzz.Engine;
 
 // tests/fuzz/run <harness> [--count N | --seconds T] [--seed S] [--start I] [--timeout-ms M]
 //                          [--findings DIR] [--root DIR] [--replay FILE...] [--save-crash]
-//                          [--minimize FILE...] [--regression FILE NAME]
+//                          [--minimize FILE...] [--regression FILE NAME] [--show]
 // Exit codes: 0 no finding, 1 findings, 2 a bad command line.
 const string Usage = """
     usage: run <loader|compiler|differential> [--count N | --seconds T] [--seed S] [--start I]
                                  [--timeout-ms M] [--findings DIR] [--root DIR]
            run <harness> --replay FILE...              runs saved inputs once each
            run <harness> --save-crash                  saves the input a killed run was at
+           run <harness> --seed S --start I [--count N] --show   writes inputs to stdout, runs nothing
            run differential --minimize FILE...         shrinks programs that modes run differently (FILE-min.expr)
            run differential --regression FILE NAME     saves FILE as tests/programs/regressions/NAME.expr
                                                        with the interpreter's output as NAME.out/.err
@@ -39,6 +40,13 @@ try
     }
 
     ulong seed = options.Seed ?? (ulong)DateTime.UtcNow.Ticks % 1_000_000_000;
+    if (options.Show)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        for (long index = options.Start; index < options.Start + (options.Count ?? 1); index++)
+            stdout.Write(harness.Generate(seed, index).Data);
+        return 0;
+    }
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{harness.Name}: seed {seed}, {(options.Count is { } c ? $"{c:N0} inputs" : options.Seconds is { } s ? $"{s} s" : "1 input")} from input {options.Start}; findings go to {findings}"));
     var report = FuzzRunner.Run(harness, new FuzzSettings

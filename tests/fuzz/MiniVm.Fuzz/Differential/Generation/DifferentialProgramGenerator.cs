@@ -69,7 +69,7 @@ public sealed partial class DifferentialProgramGenerator
 
     private readonly FuzzRandom _random;
     private readonly StringBuilder _text = new();
-    private readonly double _chaos;
+    private double _chaos; // the chance of a deliberate type error in an expression (none in the scenarios' helpers)
     private readonly List<Fn> _functions = [];
     private readonly List<Var> _globals = [];
     private readonly List<List<Var>> _scopes = [];
@@ -128,12 +128,19 @@ public sealed partial class DifferentialProgramGenerator
             else Function();
         }
 
-        // The top-level code: a few statements (its variables are globals), maybe a hot loop, then
-        // probes of every function with arguments of varying kinds.
+        // The scenarios aimed at the optimizing tier: their helper functions now, their drivers below.
+        var drivers = PlanScenarios();
+
+        // The top-level code: a few statements (its variables are globals), maybe a hot loop, the
+        // scenarios, then probes of every function with arguments of varying kinds.
+        // Most drivers run before the random statements, which end many programs with an error.
         StartCodeBlock(inFunction: false, ModuleBudget);
         _scopes.Add([]);
+        var late = drivers.Where(_ => Chance(0.3)).ToList();
+        foreach (var driver in drivers.Except(late)) driver();
         Statements(_random.Next(2, 6), 0);
         if (Chance(0.4)) HotLoop();
+        foreach (var driver in late) driver();
         Probes();
         if (_lateGlobal is not null) Line($"let {_lateGlobal} = {Literal(K.Int)};");
         if (Chance(0.2)) Line($"print({Expr(K.Any, 2)});");
