@@ -73,9 +73,13 @@ public sealed partial class DifferentialProgramGenerator
         }
         _indent--;
         Line("}");
-        // A quiet recursion (no prints, no other calls) may go 10,000 deep; the others are charged as if they printed a lot.
+        // A quiet recursion (no prints, no other calls, no global written, a number passed down) may go
+        // 10,000 deep; the others are charged as if they printed a lot. A global or an argument that
+        // gains a few characters per activation is linear in the depth, but building it is quadratic:
+        // 10,000 deep, a gigabyte of strings per mode (a long run found that).
         string body = _text.ToString(start, _text.Length - start);
-        bool quiet = !body.Contains("print(", StringComparison.Ordinal) && !Regex.IsMatch(body, @"\b(f\d+|churn)\(");
+        bool quiet = !body.Contains("print(", StringComparison.Ordinal) && !Regex.IsMatch(body, @"\b(f\d+|churn)\(")
+            && _writes.Count == 0 && returns == K.Num;
         _functions.Add(new Fn(name, [K.Int, parameters[1].Kind], returns, 31 * (_cost + 4) + churn, recursive: true, [.. _writes], perCall: quiet ? _cost + 4 : 1000));
     }
 
