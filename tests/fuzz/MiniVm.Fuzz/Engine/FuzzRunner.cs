@@ -8,6 +8,8 @@ namespace MiniVm.Fuzz.Engine;
 /// one at a time, each measured for allocation (<see cref="GC.GetAllocatedBytesForCurrentThread"/>);
 /// the calling thread watches the clock, so an input that never returns is reported as a hang
 /// (the worker is a background thread and is abandoned) instead of stopping the run silently.
+/// The first input of each distinct finding is saved; a harness that can shrink its inputs
+/// (<see cref="IMinimizingHarness"/>) shrinks it first, on the worker, outside the timeout.
 /// </summary>
 public static class FuzzRunner
 {
