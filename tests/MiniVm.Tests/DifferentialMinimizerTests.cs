@@ -187,7 +187,7 @@ public sealed class DifferentialMinimizerTests : IDisposable
             tests++;
             return candidate.Contains("3)", StringComparison.Ordinal) && candidate.Contains("let b", StringComparison.Ordinal);
         });
-        Assert.Equal("# keep me\nlet b = 2;\n    print(3);\n", result.Program);
+        Assert.Equal("# keep me\nlet b = 2;\nprint(3);\n", result.Program); // unwrapped from the if, and re-indented
         Assert.Equal(tests, result.Tests);
         Assert.False(result.Exhausted);
         Assert.Equal((8, 3), (result.LinesBefore, result.LinesAfter));

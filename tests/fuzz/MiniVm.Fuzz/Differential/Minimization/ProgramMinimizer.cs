@@ -53,7 +53,27 @@ public sealed class ProgramMinimizer
             changed = minimizer.RemoveUnits(ref lines);
             changed |= minimizer.ThinPrints(lines);
         }
-        return new Result(minimizer.Join(lines), before, lines.Count, minimizer.Tests, minimizer.OutOfBudget);
+        bool exhausted = minimizer.OutOfBudget;
+        // The body of an unwrapped construct keeps its old indentation; one more test makes it read right.
+        var indented = Reindent(lines);
+        if (!indented.SequenceEqual(lines) && minimizer.Test(minimizer.Join(indented))) lines = indented;
+        return new Result(minimizer.Join(lines), before, lines.Count, minimizer.Tests, exhausted);
+    }
+
+    /// <summary>Four spaces per open brace, as the generator writes them.</summary>
+    private static List<string> Reindent(IReadOnlyList<string> lines)
+    {
+        var result = new List<string>(lines.Count);
+        int depth = 0;
+        foreach (string line in lines)
+        {
+            string text = line.TrimStart();
+            var (opens, closes) = ProgramShape.Braces(text);
+            int level = text.StartsWith('}') ? depth - 1 : depth;
+            result.Add(text.Length == 0 || text.StartsWith('#') ? line : new string(' ', 4 * Math.Max(0, level)) + text);
+            depth = Math.Max(0, depth + opens - closes);
+        }
+        return result;
     }
 
     private List<string> Split(string program)
