@@ -23,13 +23,16 @@ internal static class FuzzSessions
 
     /// <summary>A short run with a fixed seed; any finding fails the test with its description
     /// and the saved input (tests/fuzz/findings), so it reproduces with tests/fuzz/run --replay.</summary>
-    public static FuzzReport RunAndExpectNoFinding(IFuzzHarness harness, ulong seed, long count)
+    /// <param name="maxFindings">Distinct findings before the run stops: each differential one is
+    /// minimised first (seconds to minutes), so a badly broken tier must not hold the build for long.</param>
+    public static FuzzReport RunAndExpectNoFinding(IFuzzHarness harness, ulong seed, long count, int maxFindings = 20)
     {
         var report = FuzzRunner.Run(harness, new FuzzSettings
         {
             Seed = seed,
             Count = count,
             FindingsDirectory = RepositoryPaths.Findings(TestPaths.RepositoryRoot),
+            MaxDistinctFindings = maxFindings,
         });
         Assert.True(report.Findings.Count == 0, report.Summary());
         Assert.Equal(count, report.Inputs);
