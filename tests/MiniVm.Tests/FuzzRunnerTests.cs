@@ -84,7 +84,7 @@ public sealed class FuzzRunnerTests : IDisposable
     [Fact]
     public void InputsDependOnlyOnTheSeedAndTheirNumber()
     {
-        foreach (IFuzzHarness harness in new IFuzzHarness[] { FuzzSessions.Loader, FuzzSessions.Compiler })
+        foreach (IFuzzHarness harness in new IFuzzHarness[] { FuzzSessions.Loader, FuzzSessions.Compiler, FuzzSessions.Differential })
         {
             var first = Enumerable.Range(0, 50).Select(i => harness.Generate(7, i).Data).ToArray();
             var again = Enumerable.Range(0, 50).Reverse().Select(i => harness.Generate(7, i).Data).Reverse().ToArray();

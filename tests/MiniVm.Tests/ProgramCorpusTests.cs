@@ -4,27 +4,16 @@ namespace MiniVm.Tests;
 /// The program corpus: every <c>tests/programs/**/NAME.expr</c> runs and must print exactly
 /// <c>NAME.out</c> on stdout and <c>NAME.err</c> on stderr (each absent means empty), and exit
 /// with 0, 1 for a run-time error (<c>.err</c> starts with <c>error: </c>) or 2 for compile
-/// errors. Every tier runs the whole corpus: a new tier is one more line in <see cref="Tiers"/>.
+/// errors. Every mode runs the whole corpus: a new tier is one more line in <see cref="ExecutionModes"/>.
 /// </summary>
 public sealed class ProgramCorpusTests
 {
-    /// <summary>The execution modes every program must agree on.</summary>
-    public static readonly (string Name, Func<MiniVmOptions> Options)[] Tiers =
-    [
-        ("interpreter", () => new MiniVmOptions { Tier = MiniVmTier.Interpreter }),
-        ("jit", () => new MiniVmOptions { Tier = MiniVmTier.Jit }),
-        ("tiered", () => new MiniVmOptions { Tier = MiniVmTier.Tiered }),
-        ("tiered-threshold-1", () => new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 1 }),
-        ("tiered-threshold-0", () => new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 0 }),
-        // Every guard of optimized code deoptimizes the first time it is reached: the proof that
-        // each deoptimization exit rebuilds its frame right.
-        ("tiered-forced-deopt", () => new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 1, ForceDeoptimization = true }),
-    ];
+    /// <summary>The tiers every program must agree on: one list, in the fuzz project, shared with the
+    /// differential harness and the other tests that run in every tier.</summary>
+    public static IReadOnlyList<ExecutionMode> Tiers => ExecutionModes.Tiers;
 
     /// <summary>Tiers plus variants that must not change behaviour: the interpreter without its superinstructions.</summary>
-    public static IEnumerable<string> Modes => Tiers.Select(t => t.Name).Append(PlainInterpreter);
-
-    private const string PlainInterpreter = "interpreter-without-superinstructions";
+    public static IEnumerable<string> Modes => ExecutionModes.All.Select(m => m.Name);
 
     public static TheoryData<string, string> Cases()
     {
@@ -46,8 +35,10 @@ public sealed class ProgramCorpusTests
         string expectedErr = ReadOptional(Path.ChangeExtension(path, ".err"));
         int expectedExit = expectedErr.Length == 0 ? 0 : expectedErr.StartsWith("error: ", StringComparison.Ordinal) ? 1 : 2;
 
-        var options = tier == PlainInterpreter ? new MiniVmOptions { Tier = MiniVmTier.Interpreter } : Tiers.Single(t => t.Name == tier).Options();
-        var outcome = ProgramRunner.Run(File.ReadAllText(path), Path.GetFileName(path), options, specialize: tier != PlainInterpreter);
+        // A program may carry a step budget (`# max-steps: N`), e.g. a differential finding that
+        // stops part-way: it runs with it, as it did when its expectations were written.
+        string source = File.ReadAllText(path);
+        var outcome = ExecutionModes.Named(tier).Run(source, Path.GetFileName(path), StepBudget.Read(source));
 
         Assert.Equal(expectedOut, outcome.Stdout);
         Assert.Equal(expectedErr, outcome.Stderr);

@@ -16,6 +16,13 @@ public sealed class FuzzCommandLine
     public List<string> Replay { get; } = [];
     public bool SaveCrash { get; private set; }
 
+    /// <summary>--show: write the inputs to stdout instead of running them.</summary>
+    public bool Show { get; private set; }
+    public List<string> Minimize { get; } = [];
+
+    /// <summary>--regression FILE NAME: the program to save as a corpus test, and its name.</summary>
+    public (string File, string Name)? Regression { get; private set; }
+
     public static FuzzCommandLine Parse(string[] args)
     {
         if (args.Length == 0 || args[0].StartsWith('-'))
@@ -36,9 +43,18 @@ public sealed class FuzzCommandLine
                 case "--findings": options.Findings = Path.GetFullPath(Value()); break;
                 case "--root": options.Root = Path.GetFullPath(Value()); break;
                 case "--save-crash": options.SaveCrash = true; break;
+                case "--show": options.Show = true; break;
                 case "--replay":
                     options.Replay.Add(Value());
                     while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) options.Replay.Add(args[++i]);
+                    break;
+                case "--minimize":
+                    options.Minimize.Add(Value());
+                    while (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) options.Minimize.Add(args[++i]);
+                    break;
+                case "--regression":
+                    if (i + 2 >= args.Length) throw new UsageException("--regression needs a file and a name");
+                    options.Regression = (args[++i], args[++i]);
                     break;
                 default: throw new UsageException($"unknown option '{args[i]}'");
             }

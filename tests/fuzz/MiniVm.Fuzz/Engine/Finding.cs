@@ -26,8 +26,16 @@ public sealed class Finding
     /// <summary>Where the input was saved (null if saving failed or was not asked for).</summary>
     public string? InputPath { get; set; }
 
+    /// <summary>Where the minimised input was saved (null: the harness does not minimise, or it did not reproduce).</summary>
+    public string? MinimizedPath { get; set; }
+
+    /// <summary>The minimiser's note (what the minimised input shows), if there is one.</summary>
+    public string? MinimizedNote { get; set; }
+
     public long Occurrences { get; set; } = 1;
 
     public override string ToString() =>
-        $"{Kind} at input {Index} ({Generator}), seen {Occurrences} time(s){(InputPath is null ? "" : $", saved as {InputPath}")}:{Environment.NewLine}{Description}";
+        $"{Kind} at input {Index} ({Generator}), seen {Occurrences} time(s){(InputPath is null ? "" : $", saved as {InputPath}")}"
+        + $"{(MinimizedPath is null ? "" : $", minimised as {MinimizedPath}")}:{Environment.NewLine}{Description}"
+        + (MinimizedNote is null ? "" : $"{Environment.NewLine}minimised:{Environment.NewLine}{MinimizedNote}");
 }

@@ -28,6 +28,14 @@ public sealed class FuzzRandom
     /// <summary>A number in [<paramref name="min"/>, <paramref name="maxExclusive"/>).</summary>
     public int Next(int min, int maxExclusive) => min + Next(maxExclusive - min);
 
+    /// <summary>A number in [<paramref name="min"/>, <paramref name="maxExclusive"/>) over the whole
+    /// range of long (the bias of taking a remainder is below 2^-63 of the range: irrelevant here).</summary>
+    public long NextInt64(long min, long maxExclusive) =>
+        maxExclusive <= min ? min : min + (long)(NextU64() % (ulong)(maxExclusive - min));
+
+    /// <summary>A double in [0, 1): the top 53 bits of a draw.</summary>
+    public double NextDouble() => (NextU64() >> 11) * (1.0 / (1UL << 53));
+
     /// <summary>True with the given chance in percent.</summary>
     public bool Chance(int percent) => Next(100) < percent;
 

@@ -8,6 +8,8 @@ namespace MiniVm.Fuzz.Engine;
 /// one at a time, each measured for allocation (<see cref="GC.GetAllocatedBytesForCurrentThread"/>);
 /// the calling thread watches the clock, so an input that never returns is reported as a hang
 /// (the worker is a background thread and is abandoned) instead of stopping the run silently.
+/// The first input of each distinct finding is saved; a harness that can shrink its inputs
+/// (<see cref="IMinimizingHarness"/>) shrinks it first, on the worker, outside the timeout.
 /// </summary>
 public static class FuzzRunner
 {
@@ -113,11 +115,19 @@ public static class FuzzRunner
                 Volatile.Write(ref _startedAt, Stopwatch.GetTimestamp());
                 var (outcome, failure) = Execute(harness, input);
                 Volatile.Write(ref _startedAt, 0);
+                bool isNew = false;
                 lock (_gate)
                 {
                     string label = $"{input.Generator}: {outcome}";
                     _outcomes[label] = _outcomes.GetValueOrDefault(label) + 1;
-                    if (failure is { } f) Add(f.Kind, f.Signature, f.Description, index, input);
+                    if (failure is { } f) isNew = !CountIfKnown(f.Signature);
+                }
+                if (failure is { } found && isNew)
+                {
+                    // Outside the lock and the timeout (the clock only runs while an input runs):
+                    // shrinking takes seconds, and only a new finding is worth it.
+                    var minimized = Minimize(input, index);
+                    lock (_gate) Add(found.Kind, found.Signature, found.Description, index, input, minimized);
                 }
                 Interlocked.Increment(ref _done);
             }
@@ -142,16 +152,40 @@ public static class FuzzRunner
             }
         }
 
-        private void Add(string kind, string signature, string description, long index, FuzzInput input)
+        /// <summary>Counts another occurrence of a finding already seen; false if it is new.</summary>
+        private bool CountIfKnown(string signature)
         {
-            if (_findings.TryGetValue(signature, out var known))
+            if (!_findings.TryGetValue(signature, out var known)) return false;
+            known.Occurrences++;
+            return true;
+        }
+
+        /// <summary>The harness's shrunk version of a failing input, if it makes one. A minimiser that
+        /// fails must not lose the finding: its error becomes the note.</summary>
+        private MinimizedInput? Minimize(FuzzInput input, long index)
+        {
+            if (harness is not IMinimizingHarness minimizing) return null;
+            settings.Progress?.WriteLine($"{harness.Name}: minimising the finding at input {index}");
+            try
             {
-                known.Occurrences++;
-                return;
+                return minimizing.Minimize(input);
             }
-            var finding = new Finding { Kind = kind, Signature = signature, Index = index, Generator = input.Generator, Description = description };
+            catch (Exception e)
+            {
+                return new MinimizedInput(input.Data, $"the minimiser failed; this is the input unchanged:{Environment.NewLine}{e}");
+            }
+        }
+
+        private void Add(string kind, string signature, string description, long index, FuzzInput input, MinimizedInput? minimized = null)
+        {
+            if (CountIfKnown(signature)) return;
+            var finding = new Finding
+            {
+                Kind = kind, Signature = signature, Index = index, Generator = input.Generator, Description = description,
+                MinimizedNote = minimized?.Note,
+            };
             _findings.Add(signature, finding);
-            FindingStore.Save(harness, settings.Seed, finding, input, settings.FindingsDirectory);
+            FindingStore.Save(harness, settings.Seed, finding, input, settings.FindingsDirectory, minimized);
             if (_findings.Count >= settings.MaxDistinctFindings)
                 _stoppedEarly ??= $"{_findings.Count} distinct findings";
         }
