@@ -57,9 +57,11 @@ internal static unsafe class RuntimeHelpers
         return 1;
     }
 
+    /// <summary>The index in the active segment of the slot at <paramref name="slot"/>.</summary>
+    private static int SlotIndex(ExecutionState state, Value* slot) => (int)(slot - (Value*)Unsafe.AsPointer(ref state.Segment[0]));
+
     /// <summary>Tells the string collector where the live stack ends (every slot below <paramref name="top"/>).</summary>
-    private static void SetActiveTop(ExecutionState state, Value* top) =>
-        state.ActiveTop = (int)((top - (Value*)Unsafe.AsPointer(ref state.Segment[0])));
+    private static void SetActiveTop(ExecutionState state, Value* top) => state.ActiveTop = SlotIndex(state, top);
 
     [UnmanagedCallersOnly]
     private static long ArithmeticHelper(JitContext* context, int op, Value* a, Value* b, int function, int at)
@@ -249,8 +251,7 @@ internal static unsafe class RuntimeHelpers
         try
         {
             state = StateOf(context);
-            int frameSlot = (int)(frame - (Value*)Unsafe.AsPointer(ref state.Segment[0]));
-            state.Jit!.Interpret(state, function, frameSlot, context->FrameCount);
+            state.Jit!.Interpret(state, function, SlotIndex(state, frame), context->FrameCount);
             return 0;
         }
         catch (Exception e)
@@ -270,8 +271,7 @@ internal static unsafe class RuntimeHelpers
         try
         {
             state = StateOf(context);
-            int frameSlot = (int)(frame - (Value*)Unsafe.AsPointer(ref state.Segment[0]));
-            return state.Jit!.Deoptimize(state, frameSlot, version, point, context->FrameCount);
+            return state.Jit!.Deoptimize(state, SlotIndex(state, frame), version, point, context->FrameCount);
         }
         catch (Exception e)
         {

@@ -618,13 +618,14 @@ internal sealed partial class FunctionCompiler
     /// not a jump target (nothing can arrive between the two).</summary>
     private OpCode? Next(int i) =>
         i + 1 < _code.Length && !_isTarget[i + 1] && _depth[i + 1] >= 0 ? _code[i + 1].Info.Code : null;
+}
 
-    private sealed class ByteWriter : CodeWriter
-    {
-        private readonly List<byte> _bytes = [];
-        public override void WriteByte(byte value) => _bytes.Add(value);
-        public byte[] ToArray() => [.. _bytes];
-    }
+/// <summary>Where Iced's assembler writes machine code: bytes in memory, installed in the code heap after.</summary>
+internal sealed class ByteWriter : CodeWriter
+{
+    private readonly List<byte> _bytes = [];
+    public override void WriteByte(byte value) => _bytes.Add(value);
+    public byte[] ToArray() => [.. _bytes];
 }
 
 /// <summary>A compiled code block before it is installed: position-independent machine code whose

@@ -26,14 +26,8 @@ internal static class InterpreterStub
         asm.mov(r15, __qword_ptr[r12 + JitContext.StepsLeftOffset]);
         asm.pop(rbx);
         asm.ret();
-        var writer = new Writer();
+        var writer = new ByteWriter();
         asm.Assemble(writer, 0);
-        return [.. writer.Bytes];
-    }
-
-    private sealed class Writer : CodeWriter
-    {
-        public readonly List<byte> Bytes = [];
-        public override void WriteByte(byte value) => Bytes.Add(value);
+        return writer.ToArray();
     }
 }
