@@ -326,8 +326,7 @@ internal static class BytecodeInterpreter
                     }
                     if (--state.StepsLeft < 0) OutOfSteps(state, ref pc);
                     int header = pc.Index + pc.Arg;
-                    if (state.Jit!.EntryForBackEdge(state.Function, header) is var osr && osr != 0
-                        && state.Jit.Enter(state, osr, ref frame))
+                    if (state.Jit!.TryOnStackReplacement(state, state.Function, header, ref frame))
                     {
                         // On-stack replacement: compiled code continued this activation at the loop
                         // header, on this very frame, and returned from it. (Compiled code refuses

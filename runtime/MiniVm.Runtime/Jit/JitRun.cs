@@ -122,19 +122,21 @@ internal sealed class JitRun
         return 0;
     }
 
-    /// <summary>For a loop back-edge the interpreter is about to take in <paramref name="function"/>
-    /// to <paramref name="header"/>: the on-stack-replacement entry if the loop is now hot, else 0.</summary>
-    public nint EntryForBackEdge(int function, int header)
+    /// <summary>For a loop back-edge the interpreter is about to take in the activation of
+    /// <paramref name="function"/> on <paramref name="frame"/>: if the loop is now hot, continues the
+    /// activation in compiled code from <paramref name="header"/> (on-stack replacement) to its
+    /// end, and returns true with the result in local 0. False: the interpreter goes on (not hot,
+    /// not compilable, or the compiled loop refused the frame).</summary>
+    public bool TryOnStackReplacement(ExecutionState state, int function, int header, ref Value frame)
     {
-        if (++Engine.Counters[function] <= Threshold || _nestedResumes >= MaxNestedResumes) return 0;
-        if (Engine.TryGetOrCompile(function, this) is not { } compiled) return 0; // not compilable: keep interpreting
+        if (++Engine.Counters[function] <= Threshold || _nestedResumes >= MaxNestedResumes) return false;
+        if (Engine.TryGetOrCompile(function, this) is not { } compiled) return false; // not compilable: keep interpreting
         nint entry = compiled.OsrEntries[header];
-        if (entry != 0)
-        {
-            Statistics.RecordOsrEntry();
-            Log?.OsrEntry(compiled.Code, header);
-        }
-        return entry;
+        if (entry == 0) return false;
+        Log?.OsrEntry(compiled.Code, header);
+        if (!Enter(state, entry, ref frame)) return false;
+        Statistics.RecordOsrEntry(); // only entries the compiled loop took
+        return true;
     }
 
     /// <summary>The status compiled code returns when it refuses an on-stack-replacement entry.</summary>
