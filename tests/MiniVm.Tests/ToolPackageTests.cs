@@ -49,8 +49,13 @@ public sealed class ToolPackageTests : IDisposable
             .AssertSuccess("dotnet minivm run (tool on PATH)");
         Assert.Equal("hello 635\n", global.Output);
 
-        // On linux-x64 the CLI picked the ReadyToRun package, not the portable one.
+        // On linux-x64 the CLI picked the self-contained ReadyToRun package, not the portable one.
         if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64")
-            Assert.True(Directory.Exists(Path.Combine(packages, "minivm.tool.linux-x64")), "the linux-x64 tool package was not installed");
+        {
+            string installed = Path.Combine(packages, "minivm.tool.linux-x64");
+            Assert.True(Directory.Exists(installed), "the linux-x64 tool package was not installed");
+            Assert.NotEmpty(Directory.GetFiles(installed, "libcoreclr.so", SearchOption.AllDirectories));
+            Assert.NotEmpty(Directory.GetFiles(installed, "*.r2r.dll", SearchOption.AllDirectories));
+        }
     }
 }
