@@ -10,14 +10,16 @@ public sealed class DeoptimizationTests
 {
     private sealed record Outcome(string Output, string Log, MiniVmStatistics Statistics);
 
-    private static Outcome Run(string source, int threshold = 500, bool force = false)
+    /// <param name="inlining">False for the tests of a callee's own compiles and deoptimizations:
+    /// inlined, the small callees below would be part of their caller's code.</param>
+    private static Outcome Run(string source, int threshold = 500, bool force = false, bool inlining = true)
     {
         using var module = MiniVmModule.Compile(source, "test.expr");
         var output = new StringWriter { NewLine = "\n" };
         var log = new StringWriter { NewLine = "\n" };
         var instance = module.CreateInstance(new MiniVmOptions
         {
-            Tier = MiniVmTier.Tiered, JitThreshold = threshold, Output = output, JitLog = log, ForceDeoptimization = force,
+            Tier = MiniVmTier.Tiered, JitThreshold = threshold, Output = output, JitLog = log, ForceDeoptimization = force, Inlining = inlining,
         });
         instance.Run();
         return new Outcome(output.ToString(), log.ToString(), instance.Statistics);
@@ -49,7 +51,7 @@ public sealed class DeoptimizationTests
     [Fact]
     public void TheSeedScenarioCompilesTheTrueBranchOnlyDeoptimizesOnceAndRecompiles()
     {
-        var outcome = Run(Seed);
+        var outcome = Run(Seed, inlining: false);
         Assert.Equal("35000\n53000\n", outcome.Output);
         var compiles = Lines(outcome.Log, "jit: compile test ");
         Assert.Single(compiles);
@@ -65,6 +67,39 @@ public sealed class DeoptimizationTests
         // The order is the story: compile, deopt, recompile.
         Assert.True(outcome.Log.IndexOf(compiles[0], StringComparison.Ordinal) < outcome.Log.IndexOf(deopts[0], StringComparison.Ordinal));
         Assert.True(outcome.Log.IndexOf(deopts[0], StringComparison.Ordinal) < outcome.Log.IndexOf(recompiles[0], StringComparison.Ordinal));
+    }
+
+    /// <summary>With inlining (the default), the seed's calls are part of the loop's code, and the
+    /// constant argument decides the branch at compile time: nothing is left to bet on or to fail.</summary>
+    [Fact]
+    public void InlinedTheSeedScenarioFoldsEachCallToAConstant()
+    {
+        var outcome = Run(Seed);
+        Assert.Equal("35000\n53000\n", outcome.Output);
+        Assert.Contains("2 calls inlined", outcome.Log);
+        Assert.DoesNotContain("deopt", outcome.Log);
+        Assert.Empty(Lines(outcome.Log, "compile test "));
+    }
+
+    /// <summary>An inlined body that leaves its fast path (here a branch bet of the callee's) re-runs
+    /// the call in the interpreter; the caller is recompiled calling, not inlining, there.</summary>
+    [Fact]
+    public void AnInlinedCallThatFailsABetRunsAgainInTheInterpreterAndIsNotInlinedAgain()
+    {
+        const string source = """
+            fn m(x) { if x > 5000 { return 1; } return 0; }
+            let t = 0;
+            let i = 0;
+            while i < 6000 { t = t + m(i); i = i + 1; }
+            print(t);
+            """;
+        var outcome = Run(source, threshold: 100);
+        Assert.Equal("999\n", outcome.Output);
+        Assert.Contains("1 call inlined", Lines(outcome.Log, "jit: compile <top level> ").Single());
+        Assert.EndsWith("the inlined call to 'm' left its compiled path (the call runs in the interpreter; it will not be inlined again)",
+            Lines(outcome.Log, "jit: deopt <top level> ").Single());
+        Assert.DoesNotContain("inlined", Lines(outcome.Log, "jit: recompile <top level> ").Single());
+        Assert.Equal(1, outcome.Statistics.Deoptimizations);
     }
 
     [Theory]
@@ -110,7 +145,7 @@ public sealed class DeoptimizationTests
         """, "branch never taken (the jump to offset", "5000\n")]
     public void EachFailedBetIsReportedWithItsReasonAndTheResultIsTheInterpreters(string source, string logLine, string expected)
     {
-        var outcome = Run(source, threshold: 100);
+        var outcome = Run(source, threshold: 100, inlining: false);
         Assert.Equal(expected, outcome.Output);
         Assert.Equal(Interpreted(source), outcome.Output);
         Assert.Contains(logLine, outcome.Log);
@@ -134,7 +169,7 @@ public sealed class DeoptimizationTests
             }
             print(t);
             """;
-        var outcome = Run(source, threshold: 50);
+        var outcome = Run(source, threshold: 50, inlining: false);
         Assert.Equal(Interpreted(source), outcome.Output);
         var deopts = Lines(outcome.Log, "jit: deopt f ");
         Assert.InRange(deopts.Length, 4, 4);
@@ -152,7 +187,7 @@ public sealed class DeoptimizationTests
     public void EveryDeoptProgramReallyDeoptimizes(string program)
     {
         string source = File.ReadAllText(Path.Combine(TestPaths.Programs, "deopt", program));
-        Assert.True(RunAllowingErrors(source, new MiniVmOptions { Tier = MiniVmTier.Tiered }).Deoptimizations >= 1, $"{program} never deoptimized");
+        Assert.True(RunAllowingErrors(source, new MiniVmOptions { Tier = MiniVmTier.Tiered, Inlining = false }).Deoptimizations >= 1, $"{program} never deoptimized");
         Assert.True(RunAllowingErrors(source, new MiniVmOptions { Tier = MiniVmTier.Tiered, JitThreshold = 1, ForceDeoptimization = true }).ForcedDeoptimizations >= 1,
             $"{program} forced no deoptimization");
     }

@@ -178,12 +178,18 @@ public sealed class ToolTests : IDisposable
     public void DumpAsmListsCompiledCodeOnStderrAndStatsCountOsr()
     {
         Write("loop.expr", "fn twice(x) {\n  return x * 2;\n}\nlet i = 0;\nwhile i < 5000 {\n  i = i + twice(1) - 1;\n}\nprint(i);\n");
-        var result = Tool("run", "loop.expr", "--dump-asm", "--stats");
+        var result = Tool("run", "loop.expr", "--dump-asm", "--stats", "--no-inline");
         Assert.Equal(("5000\n", 0), (result.Stdout, result.ExitCode));
         Assert.Contains("; twice (loop.expr):", result.Stderr);
         Assert.Contains("BINARY_MULTIPLY   line 2", result.Stderr);
         Assert.Contains("; on-stack-replacement entry for the loop at offset", result.Stderr);
         Assert.Contains("functions compiled: 2, OSR entries: 1,", result.Stderr); // twice when hot, the top level by OSR
+
+        // Inlined (the default), twice is part of the loop's code and never compiled on its own.
+        var inlined = Tool("run", "loop.expr", "--jit-log", "--stats");
+        Assert.Equal(("5000\n", 0), (inlined.Stdout, inlined.ExitCode));
+        Assert.Contains("1 call inlined", inlined.Stderr);
+        Assert.Contains("functions compiled: 1, OSR entries: 1,", inlined.Stderr);
     }
 
     [Fact]

@@ -30,17 +30,18 @@ var maxStepsOption = new Option<long?>("--max-steps")
 var statsOption = new Option<bool>("--stats") { Description = "After the run, print functions compiled, OSR entries, deoptimizations, code size and times to stderr." };
 var dumpAsmOption = new Option<bool>("--dump-asm") { Description = "Print each function the JIT compiles as x86-64 assembly, annotated with bytecode offsets and source lines, to stderr." };
 var jitLogOption = new Option<bool>("--jit-log") { Description = "Print a line to stderr for each compile, recompile, on-stack replacement and deoptimization (with its function, offset, line and reason)." };
+var noInlineOption = new Option<bool>("--no-inline") { Description = "Keep every call a call: the tiered mode's optimizing compiles inline no callee (to see a callee compiled and deoptimized on its own)." };
 var outputOption = new Option<string?>("--output", "-o") { Description = "Directory for the .txtc files (default: beside each source).", HelpName = "DIR" };
 
 var run = new Command("run", "Run a program: a .txtc file, or a .expr file compiled in memory.\nExample: dotnet minivm run hello.expr")
 {
-    fileArgument, tierOption, thresholdOption, maxDepthOption, maxStepsOption, statsOption, dumpAsmOption, jitLogOption,
+    fileArgument, tierOption, thresholdOption, maxDepthOption, maxStepsOption, statsOption, dumpAsmOption, jitLogOption, noInlineOption,
 };
 run.SetAction(parse => Guard(() =>
 {
     MiniVmTier? tier = parse.GetValue(tierOption) is { } text && MiniVmOptions.TryParseTier(text, out var t) ? t : null;
     return RunCommand.Execute(parse.GetValue(fileArgument)!, tier, parse.GetValue(thresholdOption), parse.GetValue(maxDepthOption), parse.GetValue(maxStepsOption), parse.GetValue(statsOption),
-        parse.GetValue(dumpAsmOption), parse.GetValue(jitLogOption));
+        parse.GetValue(dumpAsmOption), parse.GetValue(jitLogOption), inlining: !parse.GetValue(noInlineOption));
 }));
 
 var compile = new Command("compile", "Compile .expr files to .txtc bytecode files.\nExample: dotnet minivm compile src/*.expr -o out")

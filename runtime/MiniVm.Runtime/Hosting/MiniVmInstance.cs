@@ -25,6 +25,7 @@ public sealed class MiniVmInstance
         {
             JitWarmUp.Start();
             if (options.ForceDeoptimization) module.Engine.ForceDeoptimization = true;
+            if (!options.Inlining) module.Engine.Inlining = false;
             _state.Jit = new JitRun(module.Engine, Tier, options.JitThreshold, options.AssemblyListing, options.JitLog);
         }
     }

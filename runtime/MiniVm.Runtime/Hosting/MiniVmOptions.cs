@@ -49,6 +49,12 @@ public sealed class MiniVmOptions
     /// It holds for the module's compiled code from the first instance that asks on.</summary>
     public bool ForceDeoptimization { get; set; }
 
+    /// <summary>In the tiered mode, optimizing compiles put the bodies of small leaf callees inline
+    /// (the default). False keeps every call a call (HotSpot's <c>-XX:-Inline</c>; <c>run --no-inline</c>),
+    /// to see a callee compiled and deoptimized on its own. It holds for the module's compiled code
+    /// from the first instance that asks on.</summary>
+    public bool Inlining { get; set; } = true;
+
     /// <summary>Parses a tier name as users type it: <c>interpreter</c>, <c>jit</c>, <c>tiered</c> (any case).</summary>
     public static bool TryParseTier(string? text, out MiniVmTier tier)
     {
@@ -69,7 +75,7 @@ public sealed class MiniVmOptions
         if (threshold < 0) throw new ArgumentException($"the JIT threshold must be 0 or more, not {threshold}");
         if (maxDepth < 1) throw new ArgumentException($"the call depth limit must be at least 1, not {maxDepth}");
         if (MaxSteps < 0) throw new ArgumentException($"the step budget must be 0 or more, not {MaxSteps}");
-        return new ResolvedOptions(tier, threshold, maxDepth, Output ?? Console.Out, AssemblyListing, JitLog, ForceDeoptimization, MaxSteps);
+        return new ResolvedOptions(tier, threshold, maxDepth, Output ?? Console.Out, AssemblyListing, JitLog, ForceDeoptimization, MaxSteps, Inlining);
     }
 
     private static T? ReadSetting<T>(string environmentVariable, string configName, Func<string, T?> parse) where T : struct
@@ -87,4 +93,4 @@ public sealed class MiniVmOptions
 
 /// <summary>Options after precedence and validation.</summary>
 internal sealed record ResolvedOptions(MiniVmTier Tier, int JitThreshold, int MaxDepth, TextWriter Output, TextWriter? AssemblyListing,
-    TextWriter? JitLog, bool ForceDeoptimization, long? MaxSteps);
+    TextWriter? JitLog, bool ForceDeoptimization, long? MaxSteps, bool Inlining);

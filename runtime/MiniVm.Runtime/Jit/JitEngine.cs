@@ -52,6 +52,10 @@ internal sealed class JitEngine : IDisposable
     /// checks. Set by the first instance that asks, for the module's lifetime.</summary>
     public bool ForceDeoptimization { get; set; }
 
+    /// <summary>Whether optimizing compiles inline small leaf callees (<see cref="MiniVmOptions.Inlining"/>).
+    /// Cleared by the first instance that asks, for the module's lifetime.</summary>
+    public bool Inlining { get; set; } = true;
+
     /// <summary>True where compiled code can run: Linux on x86-64 (System V calls, the code heap's mappings).</summary>
     public static bool IsSupported => RuntimeInformation.ProcessArchitecture == Architecture.X64 && OperatingSystem.IsLinux() && CodeHeap.IsSupported;
 
@@ -150,7 +154,8 @@ internal sealed class JitEngine : IDisposable
         // One flag per instruction a deoptimization exit resumes at (exits resuming at the same
         // instruction rebuild the same frame, so one of them taken once tests them all).
         byte[]? forcedFlags = ForceDeoptimization && speculation is not null ? GC.AllocateArray<byte>(code.Code.Length + 1, pinned: true) : null;
-        var request = new CompileRequest(version, speculation, forcedFlags is null ? 0 : Marshal.UnsafeAddrOfPinnedArrayElement(forcedFlags, 0));
+        var request = new CompileRequest(version, speculation, forcedFlags is null ? 0 : Marshal.UnsafeAddrOfPinnedArrayElement(forcedFlags, 0),
+            speculation is null || !Inlining ? null : callee => SpeculationFor(callee, run));
         var block = FunctionCompiler.Compile(_module, code, EntryTable, request);
         _heap ??= new CodeHeap(new CodeHeapOptions { Name = "minivm-" + _module.Image.SourceName });
         nint start = _heap.Install(block.Code, QualifiedName(code));

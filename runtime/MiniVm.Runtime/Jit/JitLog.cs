@@ -40,15 +40,16 @@ internal sealed class JitLog(TextWriter writer, JitEngine engine)
     {
         if (!compiled.Speculative)
             return deoptimizations >= JitEngine.MaxDeoptimizations ? "baseline: too many deoptimizations" : "baseline";
-        int branches = 0, kinds = 0;
+        int branches = 0, kinds = 0, inlined = 0;
         var counted = new HashSet<int>(); // exits resuming at one instruction stand for one bet
         foreach (var exit in compiled.Block.DeoptPoints)
         {
             if (exit.Reason == DeoptReason.OsrEntry || !counted.Add(exit.Reason == DeoptReason.ParameterKind ? -1 - exit.Detail : exit.ResumeAt)) continue;
             if (exit.Reason is DeoptReason.BranchNeverTaken or DeoptReason.BranchAlwaysTaken) branches++;
+            else if (exit.Reason == DeoptReason.InlinedCall) inlined++;
             else kinds++;
         }
-        return $"optimizing: {Count(branches, "branch", "branches")}, {Count(kinds, "kind bet")}";
+        return $"optimizing: {Count(branches, "branch", "branches")}, {Count(kinds, "kind bet")}" + (inlined > 0 ? $", {Count(inlined, "call")} inlined" : "");
     }
 
     private static string Place(FunctionCode code, int instruction) =>
@@ -70,6 +71,7 @@ internal sealed class JitLog(TextWriter writer, JitEngine engine)
             DeoptReason.BranchNeverTaken => $"branch never taken (the jump to offset {code.Offsets[exit.ResumeAt + code.Code[exit.ResumeAt].Arg]})",
             DeoptReason.BranchAlwaysTaken => $"branch never taken (the fall-through to offset {code.Offsets[exit.ResumeAt + 1]})",
             DeoptReason.IntegerOverflow => "integer overflow",
+            DeoptReason.InlinedCall => $"the inlined call to '{engine.CodeName(exit.Detail)}' left its compiled path (the call runs in the interpreter; it will not be inlined again)",
             _ => $"on-stack replacement refused: the frame holds other kinds than the compiled loop expects",
         };
     }

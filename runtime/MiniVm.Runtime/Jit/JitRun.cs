@@ -218,6 +218,9 @@ internal sealed class JitRun
             case DeoptReason.BranchAlwaysTaken:
                 profile.SawBranch(exit.ResumeAt, jumped: exit.Reason == DeoptReason.BranchNeverTaken);
                 break;
+            case DeoptReason.InlinedCall:
+                profile.SawInlineFailure(exit.ResumeAt);
+                break;
         }
     }
 

@@ -5,7 +5,7 @@ namespace MiniVm.Tool.Commands;
 /// <summary><c>minivm run FILE</c>: runs a .txtc, or a .expr compiled in memory.</summary>
 internal static class RunCommand
 {
-    public static int Execute(string path, MiniVmTier? tier, int? jitThreshold, int? maxDepth, long? maxSteps, bool stats, bool dumpAsm, bool jitLog)
+    public static int Execute(string path, MiniVmTier? tier, int? jitThreshold, int? maxDepth, long? maxSteps, bool stats, bool dumpAsm, bool jitLog, bool inlining)
     {
         var module = InputFiles.LoadModule(path);
         // Program output is buffered (print-heavy programs would otherwise pay a syscall per line)
@@ -20,6 +20,7 @@ internal static class RunCommand
                 Tier = tier, JitThreshold = jitThreshold, MaxDepth = maxDepth, MaxSteps = maxSteps, Output = stdout,
                 AssemblyListing = dumpAsm ? new FlushingStderr(stdout) : null,
                 JitLog = jitLog ? new FlushingStderr(stdout) : null,
+                Inlining = inlining,
             });
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException)

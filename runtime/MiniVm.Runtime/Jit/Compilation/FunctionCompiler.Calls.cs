@@ -18,6 +18,7 @@ internal sealed partial class FunctionCompiler
     /// </summary>
     private void EmitCall(int i, int calleeIndex)
     {
+        if (TryInline(i, calleeIndex)) return;
         FlushAll();
         var callee = _module.AllCode[calleeIndex];
         for (int k = 0; k < callee.ParamCount; k++) Pop();

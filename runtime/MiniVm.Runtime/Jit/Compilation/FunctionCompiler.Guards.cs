@@ -44,8 +44,10 @@ internal sealed partial class FunctionCompiler
     /// <paramref name="resumeAt"/> with the operand stack as it is now. In the test mode that forces
     /// deoptimization, the exit is also taken the first time this point is reached, whatever the bet.
     /// </summary>
-    private Label DeoptExit(int resumeAt, DeoptReason reason, int detail = -1, KindSet expected = KindSet.Any)
+    private Label DeoptExit(int resumeAt, DeoptReason reason, int detail = -1, KindSet expected = KindSet.Any, bool refundStep = false)
     {
+        // In an inline body every exit is the caller's: the whole call again, in the interpreter.
+        if (_inline is not null) return _inline.Bail;
         var exit = _asm.CreateLabel();
         int id = _deoptPoints.Count;
         _deoptPoints.Add(new DeoptPoint(resumeAt, Depth, reason, detail, expected));
@@ -60,6 +62,11 @@ internal sealed partial class FunctionCompiler
         OutOfLine(() =>
         {
             Bind(ref exit);
+            // The interpreter takes this step again (an inlined call, re-run from its start).
+            if (refundStep) _asm.inc(r15);
+            // Promoted variables are written through, so memory has them; their registers may not
+            // (an inline body's way out sets up a helper's arguments first), and the copies below read them.
+            LoadPromoted();
             for (int p = 0; p < snapshot.Length; p++)
                 if (snapshot[p] != Operand.Slot(p)) Copy(snapshot[p], Operand.Slot(p));
             _asm.mov(rdi, r12);
@@ -145,6 +152,10 @@ internal enum DeoptReason : byte
     IntegerOverflow,
     /// <summary>An interpreted frame entering by on-stack replacement holds other kinds than the code assumes (the entry is refused).</summary>
     OsrEntry,
+    /// <summary>A call compiled inline left the inline body's fast path (a bet of the callee's
+    /// failed, or it needs a helper: an error, a string, the depth limit); the call runs again in
+    /// the interpreter (<see cref="DeoptPoint.Detail"/>: the callee), and is not inlined again.</summary>
+    InlinedCall,
 }
 
 /// <summary>One deoptimization exit of a compiled code block: the instruction the interpreter

@@ -149,7 +149,13 @@ internal sealed partial class FunctionCompiler
             }
             case OpCode.ReturnValue:
             {
-                Copy(Pop(), Operand.Local(0)); // frame slot 0, whether or not the code has locals
+                var result = Pop();
+                // An inline body whose one return returns a constant passes it on as a constant
+                // (the caller writes it to the result slot if it needs it there).
+                if (_inline is not null && result.Kind == OperandKind.Const && ReachableReturns().Count == 1)
+                    _inline.Constant = ConstantValue(result);
+                else
+                    Copy(result, Operand.Local(0)); // frame slot 0, whether or not the code has locals
                 EmitReturn();
                 return i;
             }
@@ -158,11 +164,39 @@ internal sealed partial class FunctionCompiler
         }
     }
 
+    /// <summary>The RETURN_VALUE instructions code is compiled for.</summary>
+    private List<int> ReachableReturns()
+    {
+        var returns = new List<int>();
+        for (int i = 0; i < _code.Length; i++)
+            if (_code[i].Info.Code == OpCode.ReturnValue && _depth[i] >= 0 && _kinds.Reached(i)) returns.Add(i);
+        return returns;
+    }
+
+    /// <summary>The kinds this code may return (what the analysis proved before each return it compiles).</summary>
+    private KindSet ReturnKinds()
+    {
+        var kinds = KindSet.Empty;
+        foreach (int i in ReachableReturns())
+        {
+            var returned = _kinds.Stack(i, _depth[i] - 1);
+            kinds |= returned == KindSet.Empty ? KindSet.Any : returned;
+        }
+        return kinds;
+    }
+
     /// <summary>RETURN_VALUE once the result is in frame slot 0: status 0, and leave.</summary>
     private void EmitReturn()
     {
-        _asm.xor(eax, eax);
-        Epilogue();
+        if (_inline is not null)
+        {
+            _asm.jmp(_inline.Return); // the caller goes on after the call
+        }
+        else
+        {
+            _asm.xor(eax, eax);
+            Epilogue();
+        }
         _stack.Clear();
         ForgetRegisters();
     }

@@ -37,13 +37,13 @@ internal sealed partial class FunctionCompiler
     private readonly PreparedModule _module;
     private readonly FunctionCode _function;
     private readonly nint _entryTable;
-    private readonly Assembler _asm = new(64);
+    private readonly Assembler _asm;
     private readonly Instruction[] _code;
     private readonly int[] _depth;
     private readonly bool[] _isTarget;
     private readonly Label[] _labels;
     private readonly OperandStack _stack;
-    private readonly List<Action> _outOfLine = [];
+    private readonly List<Action> _outOfLine;
     private readonly List<int> _loopHeaders = [];
     /// <summary>The assembler instruction where each bytecode instruction's code starts (-1: none).</summary>
     private readonly int[] _asmStart;
@@ -70,12 +70,27 @@ internal sealed partial class FunctionCompiler
     }
 
     private FunctionCompiler(PreparedModule module, FunctionCode function, nint entryTable, CompileRequest request)
+        : this(module, function, entryTable, request, new Emission(), inline: null, entry: null)
+    {
+    }
+
+    /// <param name="emission">Where the code goes: a new block, or the caller's when <paramref name="inline"/> is set.</param>
+    /// <param name="inline">Set for a callee's body compiled inline into its caller's code (see FunctionCompiler.Inlining.cs).</param>
+    /// <param name="entry">What is known of the parameters on entry (an inline body's arguments), or null.</param>
+    private FunctionCompiler(PreparedModule module, FunctionCode function, nint entryTable, CompileRequest request,
+        Emission emission, InlineBody? inline, EntryFacts? entry)
     {
         _module = module;
         _function = function;
         _entryTable = entryTable;
         _version = request.Version;
         _forcedFlags = request.ForcedFlags;
+        _calleeSpeculation = request.CalleeSpeculation;
+        _emission = emission;
+        _asm = emission.Assembler;
+        _outOfLine = emission.OutOfLine;
+        _inline = inline;
+        _frameBase = inline?.FrameBase ?? 0;
         _code = Instruction.DecodeAll(function.Source.Code);
         var depthByOffset = Verifier.StackDepths(module.Image, function.Source);
         _stack = new OperandStack(function.Source.MaxStack);
@@ -112,10 +127,11 @@ internal sealed partial class FunctionCompiler
                 }
             }
         }
-        _kinds = KindAnalysis.Run(module, function, _code, _targetIndex, _depth, request.Speculation);
+        _kinds = KindAnalysis.Run(module, function, _code, _targetIndex, _depth, request.Speculation, entry);
         // Bets need the analysis to take them as facts; without it (very large code) there are none.
         _speculation = _kinds.Ran ? request.Speculation : null;
-        _promotion = RegisterPromotion.Choose(_code, function.LocalCount, module.Image.Globals.Length, _kinds,
+        // An inline body keeps its caller's registers as they are (it promotes nothing of its own).
+        _promotion = inline is not null ? RegisterPromotion.None : RegisterPromotion.Choose(_code, function.LocalCount, module.Image.Globals.Length, _kinds,
             i => _depth[i] >= 0 && _kinds.Reached(i), _loopHeaders, _loopEnds);
     }
 
@@ -153,20 +169,7 @@ internal sealed partial class FunctionCompiler
     {
         _fail = _asm.CreateLabel();
         Prologue();
-        for (int i = 0; i < _code.Length; i++)
-        {
-            if (_depth[i] < 0 || !_kinds.Reached(i)) continue; // unreachable (or only through a branch bet against): no code
-            if (_isTarget[i])
-            {
-                FlushAll();
-                Bind(ref _labels[i]);
-                ResetStack(_depth[i]);
-                ForgetRegisters(); // another path arrives here
-            }
-            _asmStart[i] = _asm.Instructions.Count;
-            _at = i;
-            i = EmitInstruction(i);
-        }
+        EmitBody();
 
         // Managed code enters through an external entry: the normal one, or one per loop header
         // (on-stack replacement, which continues an interpreted activation in this code).
@@ -207,6 +210,25 @@ internal sealed partial class FunctionCompiler
         var starts = new int[_code.Length];
         for (int i = 0; i < starts.Length; i++) starts[i] = _asmStart[i] < 0 ? -1 : (int)offsets[_asmStart[i]];
         return new CompiledBlock(writer.ToArray(), (int)result.GetLabelRIP(external), osr, starts, [.. _deoptPoints]);
+    }
+
+    /// <summary>The code of every reachable instruction, in order (slow paths are added to <see cref="_outOfLine"/>).</summary>
+    private void EmitBody()
+    {
+        for (int i = 0; i < _code.Length; i++)
+        {
+            if (_depth[i] < 0 || !_kinds.Reached(i)) continue; // unreachable (or only through a branch bet against): no code
+            if (_isTarget[i])
+            {
+                FlushAll();
+                Bind(ref _labels[i]);
+                ResetStack(_depth[i]);
+                ForgetRegisters(); // another path arrives here
+            }
+            _asmStart[i] = _asm.Instructions.Count;
+            _at = i;
+            i = EmitInstruction(i);
+        }
     }
 
     // ---- Frame entry and exit ----
@@ -319,8 +341,8 @@ internal sealed partial class FunctionCompiler
 
     private AssemblerMemoryOperand Address(Operand operand, int extra = 0) => operand.Kind switch
     {
-        OperandKind.Slot => __[rbx + (SlotDisplacement(operand.Index) + extra)],
-        OperandKind.Local => __[rbx + (operand.Index * SlotSize + extra)],
+        OperandKind.Slot => __[rbx + (_frameBase + SlotDisplacement(operand.Index) + extra)],
+        OperandKind.Local => __[rbx + (_frameBase + operand.Index * SlotSize + extra)],
         OperandKind.Global => __[r13 + (operand.Index * SlotSize + extra)],
         _ => throw new InvalidOperationException("a constant has no address"),
     };
@@ -562,6 +584,13 @@ internal sealed partial class FunctionCompiler
     private void CallHelper(nint helper, bool checkStatus = true)
     {
         ForgetRegisters();
+        if (_inline is not null)
+        {
+            // An inline body calls no helper: whatever needs one (an error, a string, a slow
+            // path) re-runs the whole call in the interpreter, which has no inline frames to rebuild.
+            _asm.jmp(_inline.Bail);
+            return;
+        }
         // The record count and the steps left live in r14 and r15 while compiled code runs; a
         // helper reads them here (for traces; to run the interpreter, which takes steps too).
         _asm.mov(__dword_ptr[r12 + JitContext.FrameCountOffset], r14d);
@@ -591,15 +620,13 @@ internal sealed partial class FunctionCompiler
         _asm.jmp(_fail);
     }
 
-    private int _lastBound = -1;
-
     /// <summary>Binds <paramref name="label"/> to the next instruction. Iced allows one label per
     /// instruction, so a second label at the same place gets a one-byte nop of its own.</summary>
     private void Bind(ref Label label)
     {
-        if (_lastBound == _asm.Instructions.Count) _asm.nop();
+        if (_emission.LastBound == _asm.Instructions.Count) _asm.nop();
         _asm.Label(ref label);
-        _lastBound = _asm.Instructions.Count;
+        _emission.LastBound = _asm.Instructions.Count;
     }
 
     /// <summary>Adds code emitted after the function body (slow paths stay out of the hot straight line).</summary>
@@ -620,6 +647,15 @@ internal sealed partial class FunctionCompiler
         i + 1 < _code.Length && !_isTarget[i + 1] && _depth[i + 1] >= 0 ? _code[i + 1].Info.Code : null;
 }
 
+/// <summary>The code being emitted for one compiled block, shared by the bodies inlined into it:
+/// the assembler, the slow paths still to emit after the main line, and where the last label went.</summary>
+internal sealed class Emission
+{
+    public Assembler Assembler { get; } = new(64);
+    public List<Action> OutOfLine { get; } = [];
+    public int LastBound { get; set; } = -1;
+}
+
 /// <summary>Where Iced's assembler writes machine code: bytes in memory, installed in the code heap after.</summary>
 internal sealed class ByteWriter : CodeWriter
 {
@@ -636,5 +672,6 @@ internal sealed class ByteWriter : CodeWriter
 internal sealed record CompiledBlock(byte[] Code, int ExternalEntryOffset, int[] OsrOffsets, int[] InstructionStarts, DeoptPoint[] DeoptPoints);
 
 /// <summary>What a compile is asked for: its number in the module (<see cref="Version"/>), its bets
-/// (null: none) and, in the test mode that forces deoptimization, the address of its exits' flags.</summary>
-internal sealed record CompileRequest(int Version, Speculation? Speculation, nint ForcedFlags);
+/// (null: none), in the test mode that forces deoptimization the address of its exits' flags, and
+/// the bets on other functions' bodies, for inlining them (null: nothing is inlined).</summary>
+internal sealed record CompileRequest(int Version, Speculation? Speculation, nint ForcedFlags, Func<int, Speculation?>? CalleeSpeculation = null);

@@ -31,7 +31,8 @@ internal enum KindSet : byte
 /// code stays exact: speculation on observed types is the optimizing tier's business.
 /// <para>Globals are tracked too, between calls: a code block knows nothing of them on entry
 /// (any kind, maybe unassigned), learns from its own stores and loads, and forgets their kinds
-/// at each call (the callee may store anything; it can never make a global unassigned again).
+/// at each call that may store one (the callee may store anything; it can never make a global
+/// unassigned again; see <see cref="GlobalWrites"/>).
 /// So a top-level loop over globals is as well known as one over locals.</para>
 /// <para>An optimizing compile adds its <see cref="Speculation"/>: past the guards that check
 /// them, the bet kinds of parameters, call results and global loads are facts too, and a jump
@@ -123,15 +124,18 @@ internal sealed class KindAnalysis
     /// <param name="target">Each jump's target instruction (ignored for others).</param>
     /// <param name="depth">The stack depth before each instruction (-1: unreachable).</param>
     /// <param name="speculation">An optimizing compile's bets, or null.</param>
-    public static KindAnalysis Run(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth, Speculation? speculation)
+    /// <param name="entry">What is known of the parameters on entry (an inline body's arguments:
+    /// it replaces the parameter bets), or null.</param>
+    public static KindAnalysis Run(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth, Speculation? speculation,
+        EntryFacts? entry = null)
     {
         var analysis = new KindAnalysis(code.Length, function.LocalCount, module.Image.Globals.Length, function.Source.MaxStack);
         if (analysis._before.Length == 0) return analysis;
-        analysis.Solve(module, function, code, target, depth, speculation);
+        analysis.Solve(module, function, code, target, depth, speculation, entry);
         return analysis;
     }
 
-    private void Solve(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth, Speculation? speculation)
+    private void Solve(PreparedModule module, FunctionCode function, Instruction[] code, int[] target, int[] depth, Speculation? speculation, EntryFacts? entry)
     {
         var reached = _reached = new bool[code.Length];
         var queued = new bool[code.Length];
@@ -139,6 +143,7 @@ internal sealed class KindAnalysis
         var state = new KindSet[_width];
         var tags = new byte[_width];
         var bits = new long[_width];
+        var globalWrites = GlobalWrites.Of(module);
         if (_before.Length <= MaxConstantCells)
         {
             _constantTag = new byte[_before.Length];
@@ -153,7 +158,13 @@ internal sealed class KindAnalysis
 
         // Entry: parameters unknown, the other locals none, the stack empty.
         for (int l = 0; l < _locals; l++)
-            state[l] = l >= function.ParamCount ? KindSet.None : speculation?.Parameter(l) ?? KindSet.Any;
+            state[l] = l >= function.ParamCount ? KindSet.None : entry?.Kinds[l] ?? speculation?.Parameter(l) ?? KindSet.Any;
+        for (int l = 0; entry is not null && l < function.ParamCount; l++)
+        {
+            if (entry.Constants[l] is not { } known) continue;
+            tags[l] = (byte)(Constant + (byte)known.Kind);
+            bits[l] = known.Bits;
+        }
         for (int g = 0; g < _globals; g++) state[_locals + g] = KindSet.Any | KindSet.Unassigned;
         Merge(0, state, reached, queued, work);
 
@@ -240,8 +251,10 @@ internal sealed class KindAnalysis
                     d--;
                     break;
                 case OpCode.CallFunction:
-                    // The callee may store any kind in any global, but cannot unassign one.
-                    for (int g = 0; g < _globals; g++) state[_locals + g] = KindSet.Any | (state[_locals + g] & KindSet.Unassigned);
+                    // The callee may store any kind in any global, but cannot unassign one (and
+                    // one that never stores a global, directly or not, leaves them as they are).
+                    if (globalWrites[arg])
+                        for (int g = 0; g < _globals; g++) state[_locals + g] = KindSet.Any | (state[_locals + g] & KindSet.Unassigned);
                     d -= module.AllCode[arg].ParamCount;
                     state[StackStart + d] = speculation?.Value(i, KindSet.Any) ?? KindSet.Any;
                     d++;
@@ -424,3 +437,7 @@ internal sealed class KindAnalysis
         return result;
     }
 }
+
+/// <summary>What is known of a code block's parameters on entry: their kinds and, where known,
+/// their values (none, bool, int or float). An inline body gets them from its call site.</summary>
+internal sealed record EntryFacts(KindSet[] Kinds, Value?[] Constants);

@@ -43,6 +43,10 @@ internal sealed class Speculation(FunctionProfile profile, FunctionCode code)
         return BranchBet.Both;
     }
 
+    /// <summary>Whether call <paramref name="instruction"/> may be compiled inline: not if an inline
+    /// body there has left its fast path before (the call then stays a call).</summary>
+    public bool MayInline(int instruction) => !profile.InlineFailed(instruction);
+
     /// <summary>What was seen, where it is narrower than what is proven; never a bet the proof
     /// contradicts (a stale profile), never a bet on nothing seen.</summary>
     private static KindSet Bet(byte seen, KindSet proven)

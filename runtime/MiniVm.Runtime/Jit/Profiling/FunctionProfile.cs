@@ -18,6 +18,7 @@ internal sealed class FunctionProfile
     private readonly byte[] _valueKinds;
     private readonly int[] _taken;
     private readonly int[] _notTaken;
+    private readonly bool[] _inlineFailed;
 
     public FunctionProfile(int parameters, int instructions)
     {
@@ -25,6 +26,7 @@ internal sealed class FunctionProfile
         _valueKinds = new byte[instructions];
         _taken = new int[instructions];
         _notTaken = new int[instructions];
+        _inlineFailed = new bool[instructions];
     }
 
     /// <summary>Times this block's compiled code deoptimized because a bet failed (forced
@@ -58,6 +60,12 @@ internal sealed class FunctionProfile
         if (jumped) _taken[instruction]++;
         else _notTaken[instruction]++;
     }
+
+    /// <summary>Records that the body of call <paramref name="instruction"/>, compiled inline, left its fast path.</summary>
+    public void SawInlineFailure(int instruction) => _inlineFailed[instruction] = true;
+
+    /// <summary>Whether an inline body at call <paramref name="instruction"/> has left its fast path.</summary>
+    public bool InlineFailed(int instruction) => _inlineFailed[instruction];
 
     /// <summary>The kinds parameter <paramref name="parameter"/> was seen with (as <c>1 &lt;&lt; kind</c> bits; 0: never seen).</summary>
     public byte ParameterKinds(int parameter) => _parameterKinds[parameter];
