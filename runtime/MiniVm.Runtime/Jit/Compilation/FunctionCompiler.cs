@@ -552,6 +552,7 @@ internal sealed partial class FunctionCompiler
         }
         if (kinds == KindSet.Int)
         {
+            _asm.xorps(register, register); // see below
             if (_promotion.TryInt(operand, out var intRegister)) _asm.cvtsi2sd(register, intRegister);
             else _asm.cvtsi2sd(register, Bits(operand));
             return;
@@ -570,6 +571,10 @@ internal sealed partial class FunctionCompiler
             _asm.cmp(KindByte(operand), (int)ValueKind.Int);
             _asm.jne(other);
         }
+        // cvtsi2sd writes only the low half of the register, so it would wait for whatever last
+        // wrote the register (in a loop, often the previous iteration's slowest result: a sqrt,
+        // a running sum). Zeroing it first breaks that false dependency, as C compilers do.
+        _asm.xorps(register, register);
         _asm.cvtsi2sd(register, Bits(operand));
         _asm.jmp(done);
         Bind(ref isFloat);
