@@ -81,10 +81,11 @@ public sealed class DeoptimizationTests
         Assert.Empty(Lines(outcome.Log, "compile test "));
     }
 
-    /// <summary>An inlined body that leaves its fast path (here a branch bet of the callee's) re-runs
-    /// the call in the interpreter; the caller is recompiled calling, not inlining, there.</summary>
+    /// <summary>A bet of an inline body's fails: the call runs again in the interpreter, the log
+    /// tells the callee's reason, the callee's profile learns it, and the caller's recompile
+    /// inlines the callee again with the wider bet.</summary>
     [Fact]
-    public void AnInlinedCallThatFailsABetRunsAgainInTheInterpreterAndIsNotInlinedAgain()
+    public void AnInlinedBetThatFailsIsReportedAsTheCalleesAndTheCallIsInlinedAgainWithoutIt()
     {
         const string source = """
             fn m(x) { if x > 5000 { return 1; } return 0; }
@@ -96,10 +97,31 @@ public sealed class DeoptimizationTests
         var outcome = Run(source, threshold: 100);
         Assert.Equal("999\n", outcome.Output);
         Assert.Contains("1 call inlined", Lines(outcome.Log, "jit: compile <top level> ").Single());
-        Assert.EndsWith("the inlined call to 'm' left its compiled path (the call runs in the interpreter; it will not be inlined again)",
-            Lines(outcome.Log, "jit: deopt <top level> ").Single());
-        Assert.DoesNotContain("inlined", Lines(outcome.Log, "jit: recompile <top level> ").Single());
+        Assert.EndsWith("jit: deopt m (inlined into <top level>) at offset 9 (line 1): branch never taken (the fall-through to offset 12)",
+            Lines(outcome.Log, "jit: deopt ").Single());
+        Assert.Contains("(optimizing: 0 branches, 2 kind bets, 1 call inlined)", Lines(outcome.Log, "jit: recompile <top level> ").Single());
         Assert.Equal(1, outcome.Statistics.Deoptimizations);
+    }
+
+    /// <summary>An inline body that needs what only a call has (here the string helper) re-runs the
+    /// call in the interpreter, and the caller's recompile calls there instead of inlining.</summary>
+    [Fact]
+    public void AnInlinedCallThatNeedsAHelperRunsAgainInTheInterpreterAndIsNotInlinedAgain()
+    {
+        const string source = """
+            fn twice(x) { return x + x; }
+            let n = 0;
+            let text = "";
+            let i = 0;
+            while i < 3000 { n = n + twice(i); text = twice("ab"); i = i + 1; }
+            print(n, text);
+            """;
+        var outcome = Run(source, threshold: 100);
+        Assert.Equal("8997000 abab\n", outcome.Output);
+        Assert.Contains("2 calls inlined", Lines(outcome.Log, "jit: compile <top level> ").Single());
+        Assert.EndsWith("the inlined call to 'twice' left its compiled path (the call runs in the interpreter; it will not be inlined again)",
+            Lines(outcome.Log, "jit: deopt ").Single());
+        Assert.Contains("1 call inlined", Lines(outcome.Log, "jit: recompile <top level> ").Single());
     }
 
     [Theory]

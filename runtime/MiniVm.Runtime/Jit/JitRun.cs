@@ -218,11 +218,41 @@ internal sealed class JitRun
             case DeoptReason.BranchAlwaysTaken:
                 profile.SawBranch(exit.ResumeAt, jumped: exit.Reason == DeoptReason.BranchNeverTaken);
                 break;
+            case DeoptReason.InlinedCall when exit.Inlined is { } guard && LearnFromInlined(state, compiled, exit, guard, frameSlot):
+                break;
             case DeoptReason.InlinedCall:
-                profile.SawInlineFailure(exit.ResumeAt);
+                profile.SawInlineFailure(exit.ResumeAt); // the next compile calls there
                 break;
         }
     }
+
+    /// <summary>A bet of an inline body failed: the callee's profile learns it, as from a deoptimization
+    /// of its own, and the caller's next compile inlines it again with the wider bet (the caller's
+    /// trap limit ends any cycle). False for a failure there is nothing to learn from.</summary>
+    private bool LearnFromInlined(ExecutionState state, CompiledFunction compiled, DeoptPoint exit, InlinedGuard guard, int frameSlot)
+    {
+        var profile = Profiles[exit.Detail];
+        switch (guard.Reason)
+        {
+            case DeoptReason.ParameterKind:
+                profile.SawParameter(guard.Detail, state.Segment[InlinedFrameSlot(state, compiled.Code, exit, frameSlot) + guard.Detail].Kind);
+                return true;
+            case DeoptReason.GlobalKind:
+                profile.SawValue(guard.At, state.Globals[guard.Detail].Kind);
+                return true;
+            case DeoptReason.BranchNeverTaken:
+            case DeoptReason.BranchAlwaysTaken:
+                profile.SawBranch(guard.At, jumped: guard.Reason == DeoptReason.BranchNeverTaken);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Where an inline body's frame (its local 0) is, for an exit of its call: above the
+    /// caller's locals and the operand stack below the arguments.</summary>
+    public static int InlinedFrameSlot(ExecutionState state, FunctionCode caller, DeoptPoint exit, int frameSlot) =>
+        frameSlot + caller.LocalCount + exit.Depth - state.Module.AllCode[exit.Detail].ParamCount;
 
     /// <summary>Runs the activation in the interpreter from <paramref name="instruction"/>, with
     /// <paramref name="depth"/> values on its stack, to its end (see <see cref="BytecodeInterpreter.Resume"/>),

@@ -44,15 +44,29 @@ internal sealed partial class FunctionCompiler
     /// <paramref name="resumeAt"/> with the operand stack as it is now. In the test mode that forces
     /// deoptimization, the exit is also taken the first time this point is reached, whatever the bet.
     /// </summary>
-    private Label DeoptExit(int resumeAt, DeoptReason reason, int detail = -1, KindSet expected = KindSet.Any, bool refundStep = false)
+    private Label DeoptExit(int resumeAt, DeoptReason reason, int detail = -1, KindSet expected = KindSet.Any)
     {
         // In an inline body every exit is the caller's: the whole call again, in the interpreter.
-        if (_inline is not null) return _inline.Bail;
-        var exit = _asm.CreateLabel();
-        int id = _deoptPoints.Count;
-        _deoptPoints.Add(new DeoptPoint(resumeAt, Depth, reason, detail, expected));
+        if (_inline is not null) return _inline.Caller.InlinedGuardExit(_inline, reason, _at, detail, expected);
         var snapshot = new Operand[Depth];
         for (int p = 0; p < snapshot.Length; p++) snapshot[p] = _stack[p];
+        return DeoptExit(resumeAt, reason, detail, expected, snapshot, refundStep: false, inlined: null);
+    }
+
+    /// <summary>The exit for a guard of an inline body's (<paramref name="reason"/> at the callee's
+    /// instruction <paramref name="at"/>): the caller's exit at the call, re-running it.</summary>
+    private Label InlinedGuardExit(InlineBody body, DeoptReason reason, int at, int detail, KindSet expected) =>
+        DeoptExit(body.CallAt, DeoptReason.InlinedCall, body.Callee, KindSet.Any, body.Snapshot, refundStep: true,
+            new InlinedGuard(at, reason, detail, expected));
+
+    /// <param name="snapshot">The compile-time operand stack the interpreter resumes with.</param>
+    /// <param name="refundStep">For an inlined call's exits: the interpreter makes the call, and takes its step, again.</param>
+    /// <param name="inlined">For an inline body's guard: which, in the callee.</param>
+    private Label DeoptExit(int resumeAt, DeoptReason reason, int detail, KindSet expected, Operand[] snapshot, bool refundStep, InlinedGuard? inlined)
+    {
+        var exit = _asm.CreateLabel();
+        int id = _deoptPoints.Count;
+        _deoptPoints.Add(new DeoptPoint(resumeAt, snapshot.Length, reason, detail, expected, inlined));
         if (_forcedFlags != 0)
         {
             _asm.mov(r11, _forcedFlags + resumeAt);
@@ -159,5 +173,10 @@ internal enum DeoptReason : byte
 }
 
 /// <summary>One deoptimization exit of a compiled code block: the instruction the interpreter
-/// resumes at, the operand-stack depth there, and why it is taken.</summary>
-internal sealed record DeoptPoint(int ResumeAt, int Depth, DeoptReason Reason, int Detail, KindSet Expected);
+/// resumes at, the operand-stack depth there, and why it is taken (for an inlined call's exit
+/// that stands for a guard of the inline body, which guard).</summary>
+internal sealed record DeoptPoint(int ResumeAt, int Depth, DeoptReason Reason, int Detail, KindSet Expected, InlinedGuard? Inlined = null);
+
+/// <summary>A guard of an inline body: at the callee's instruction <paramref name="At"/>, for
+/// <paramref name="Reason"/> (with its detail and expected kinds, as a <see cref="DeoptPoint"/> of the callee's own).</summary>
+internal sealed record InlinedGuard(int At, DeoptReason Reason, int Detail, KindSet Expected);

@@ -74,7 +74,9 @@ internal sealed partial class FunctionCompiler
         var counted = _asm.CreateLabel();
         CountStep(i, counted);
         Bind(ref counted);
-        var bail = DeoptExit(i, DeoptReason.InlinedCall, calleeIndex, refundStep: true);
+        var snapshot = new Operand[Depth];
+        for (int p = 0; p < snapshot.Length; p++) snapshot[p] = _stack[p];
+        var bail = DeoptExit(i, DeoptReason.InlinedCall, calleeIndex, KindSet.Any, snapshot, refundStep: true, inlined: null);
         for (int k = 0; k < argc; k++) Pop();
         int position = Depth;
 
@@ -91,10 +93,11 @@ internal sealed partial class FunctionCompiler
                 _asm.movups(__xmmword_ptr[Address(Operand.Slot(position + k))], xmm0);
             ForgetRegisters();
         }
+        var inline = new InlineBody(this, i, calleeIndex, snapshot, _frameBase + SlotDisplacement(position), bail, _asm.CreateLabel());
         for (int k = 0; k < argc; k++)
-            if (guards[k] != KindSet.Any) CheckKind(KindByte(Operand.Slot(position + k)), guards[k], bail);
+            if (guards[k] != KindSet.Any)
+                CheckKind(KindByte(Operand.Slot(position + k)), guards[k], InlinedGuardExit(inline, DeoptReason.ParameterKind, 0, k, guards[k]));
 
-        var inline = new InlineBody(_frameBase + SlotDisplacement(position), bail, _asm.CreateLabel());
         var request = new CompileRequest(_version, bets, 0);
         var body = new FunctionCompiler(_module, callee, _entryTable, request, _emission, inline, new EntryFacts(kinds, constants));
         var returnKinds = body.ReturnKinds();
@@ -123,10 +126,16 @@ internal sealed partial class FunctionCompiler
     }
 }
 
-/// <summary>An inline body's place in its caller: where its frame starts (bytes from rbx), the
-/// caller's exit that re-runs the call in the interpreter, and the label after the body.</summary>
-internal sealed class InlineBody(int frameBase, Label bail, Label @return)
+/// <summary>An inline body's place in its caller: the caller's compiler, the call instruction,
+/// the callee, the caller's operand stack at the call (arguments included: what its exits
+/// resume with), where the body's frame starts (bytes from rbx), the caller's exit that re-runs
+/// the call in the interpreter (for whatever needs a helper), and the label after the body.</summary>
+internal sealed class InlineBody(FunctionCompiler caller, int callAt, int callee, Operand[] snapshot, int frameBase, Label bail, Label @return)
 {
+    public FunctionCompiler Caller { get; } = caller;
+    public int CallAt { get; } = callAt;
+    public int Callee { get; } = callee;
+    public Operand[] Snapshot { get; } = snapshot;
     public int FrameBase { get; } = frameBase;
     public Label Bail { get; } = bail;
     public Label Return { get; } = @return;
