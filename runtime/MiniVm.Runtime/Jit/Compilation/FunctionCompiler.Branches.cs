@@ -103,7 +103,7 @@ internal sealed partial class FunctionCompiler
             }
             if (fused)
             {
-                JumpIf(jumpWhen ? condition : Negated(condition), target);
+                BranchIf(jumpWhen ? condition : Negated(condition), i + 1);
             }
             else
             {
@@ -258,10 +258,9 @@ internal sealed partial class FunctionCompiler
         }
         var condition = Pop();
         FlushAll();
-        var target = JumpTarget(i);
         if (condition.Kind == OperandKind.Const && ConstantValue(condition).Kind == ValueKind.Bool)
         {
-            if (ConstantValue(condition).AsBool == jumpWhen) _asm.jmp(target);
+            if (ConstantValue(condition).AsBool == jumpWhen) _asm.jmp(JumpTarget(i));
             return;
         }
         var slot = Operand.Slot(Depth);
@@ -274,8 +273,7 @@ internal sealed partial class FunctionCompiler
             _asm.jne(notBool);
         }
         _asm.cmp(__byte_ptr[Address(where)], 0);
-        if (jumpWhen) _asm.jne(target);
-        else _asm.je(target);
+        BranchIf(jumpWhen ? ConditionCode.ne : ConditionCode.e, i);
         int at = i;
         OutOfLine(() =>
         {

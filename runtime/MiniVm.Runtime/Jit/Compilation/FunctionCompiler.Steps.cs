@@ -58,6 +58,42 @@ internal sealed partial class FunctionCompiler
         return _backEdges[jump];
     }
 
+    /// <summary>
+    /// Jumps on <paramref name="condition"/> as conditional jump instruction <paramref name="jump"/>
+    /// does. A loop's back-edge counts its step in line, so the loop's usual way round takes one
+    /// taken branch (the stub of <see cref="JumpTarget"/> costs two: into the stub and back):
+    /// <code>
+    ///     j(not condition) stay
+    ///     dec r15
+    ///     jns header        ; steps left: round again
+    ///     jmp renew         ; out of line: the budget grants more, then the header
+    /// stay:
+    /// </code>
+    /// </summary>
+    private void BranchIf(ConditionCode condition, int jump)
+    {
+        int header = _targetIndex[jump];
+        if (header > jump)
+        {
+            JumpIf(condition, _labels[header]);
+            return;
+        }
+        var stay = _asm.CreateLabel();
+        var renew = _asm.CreateLabel();
+        JumpIf(Negated(condition), stay);
+        _asm.dec(r15);
+        _asm.jns(_labels[header]);
+        _asm.jmp(renew);
+        Bind(ref stay);
+        var headerLabel = _labels[header];
+        OutOfLine(() =>
+        {
+            Bind(ref renew);
+            RenewSteps(jump);
+            _asm.jmp(headerLabel);
+        });
+    }
+
     /// <summary>The steps are used up: the budget grants more, or the run fails here.</summary>
     private void RenewSteps(int at)
     {
