@@ -101,6 +101,7 @@ internal sealed partial class FunctionCompiler
         var request = new CompileRequest(_version, bets, 0);
         var body = new FunctionCompiler(_module, callee, _entryTable, request, _emission, inline, new EntryFacts(kinds, constants));
         var returnKinds = body.ReturnKinds();
+        body.LoadPromoted();
         body.EmitBody();
         var returned = inline.Return;
         Bind(ref returned);

@@ -130,9 +130,11 @@ internal sealed partial class FunctionCompiler
         _kinds = KindAnalysis.Run(module, function, _code, _targetIndex, _depth, request.Speculation, entry);
         // Bets need the analysis to take them as facts; without it (very large code) there are none.
         _speculation = _kinds.Ran ? request.Speculation : null;
-        // An inline body keeps its caller's registers as they are (it promotes nothing of its own).
-        _promotion = inline is not null ? RegisterPromotion.None : RegisterPromotion.Choose(_code, function.LocalCount, module.Image.Globals.Length, _kinds,
-            i => _depth[i] >= 0 && _kinds.Reached(i), _loopHeaders, _loopEnds);
+        // An inline body leaves its caller's registers as they are, and may use the ones after them.
+        _promotion = inline is not null
+            ? RegisterPromotion.ForInlineBody(_code, function.LocalCount, _kinds, i => _depth[i] >= 0 && _kinds.Reached(i), inline.Caller._promotion)
+            : RegisterPromotion.Choose(_code, function.LocalCount, module.Image.Globals.Length, _kinds,
+                i => _depth[i] >= 0 && _kinds.Reached(i), _loopHeaders, _loopEnds);
     }
 
     /// <summary>The last back-edge of each loop in <see cref="_loopHeaders"/>.</summary>
@@ -257,10 +259,11 @@ internal sealed partial class FunctionCompiler
     /// entry, and after anything that may have changed the registers or the globals).</summary>
     private void LoadPromoted()
     {
+        // (Operand.None: a register of the caller an inline body is in.)
         for (int k = 0; k < _promotion.IntVariables.Length; k++)
-            _asm.mov(RegisterPromotion.IntRegister(k), Bits(_promotion.IntVariables[k]));
+            if (_promotion.IntVariables[k] != Operand.None) _asm.mov(RegisterPromotion.IntRegister(k), Bits(_promotion.IntVariables[k]));
         for (int k = 0; k < _promotion.FloatVariables.Length; k++)
-            _asm.movsd(RegisterPromotion.FloatRegister(k), __qword_ptr[Address(_promotion.FloatVariables[k])]);
+            if (_promotion.FloatVariables[k] != Operand.None) _asm.movsd(RegisterPromotion.FloatRegister(k), __qword_ptr[Address(_promotion.FloatVariables[k])]);
     }
 
     /// <summary>After a store of <paramref name="variable"/> whose bits are in <paramref name="bits"/>:

@@ -102,6 +102,40 @@ internal sealed class RegisterPromotion
             if (kind == KindSet.Int) intScore[v] += depth * LoopWeight;
             else if (kind == KindSet.Float) floatScore[v] += depth * LoopWeight;
         }
+        return Assign(locals, globals, intScore, floatScore, 0, 0);
+    }
+
+    /// <summary>
+    /// For an inline body (straight-line code run inside its caller's loop): the locals read with a
+    /// proved int or float kind, in the registers after the caller's own (<paramref name="callerInts"/>,
+    /// <paramref name="callerFloats"/>), which the body must leave alone. seed 004's <c>dx</c> and
+    /// <c>dy</c>, each read twice, are then read from SSE registers.
+    /// </summary>
+    public static RegisterPromotion ForInlineBody(Instruction[] code, int locals, KindAnalysis kinds, Func<int, bool> reached,
+        RegisterPromotion caller)
+    {
+        if (!kinds.Ran) return None;
+        var intScore = new int[locals];
+        var floatScore = new int[locals];
+        for (int i = 0; i < code.Length; i++)
+        {
+            if (!reached(i) || code[i].Info.Code != OpCode.LoadFast) continue;
+            int arg = code[i].Arg;
+            var kind = kinds.Local(i, arg);
+            if (kind == KindSet.Int) intScore[arg]++;
+            else if (kind == KindSet.Float) floatScore[arg]++;
+        }
+        // Worth a register: a local read more than once (one read is as cheap from the frame).
+        for (int v = 0; v < locals; v++)
+        {
+            if (intScore[v] < 2) intScore[v] = 0;
+            if (floatScore[v] < 2) floatScore[v] = 0;
+        }
+        return Assign(locals, 0, intScore, floatScore, caller.IntVariables.Length, caller.FloatVariables.Length);
+    }
+
+    private static RegisterPromotion Assign(int locals, int globals, int[] intScore, int[] floatScore, int firstInt, int firstFloat)
+    {
         var promotion = new RegisterPromotion(locals, globals);
         // A variable read both ways goes where it is read more.
         for (int v = 0; v < intScore.Length; v++)
@@ -109,16 +143,18 @@ internal sealed class RegisterPromotion
             if (intScore[v] >= floatScore[v]) floatScore[v] = 0;
             else intScore[v] = 0;
         }
-        promotion.IntVariables = promotion.Assign(intScore, IntRegisters.Length, isFloat: false);
-        promotion.FloatVariables = promotion.Assign(floatScore, FloatRegisters.Length, isFloat: true);
+        promotion.IntVariables = promotion.Assign(intScore, firstInt, IntRegisters.Length, isFloat: false);
+        promotion.FloatVariables = promotion.Assign(floatScore, firstFloat, FloatRegisters.Length, isFloat: true);
         return promotion;
     }
 
-    /// <summary>Gives the <paramref name="count"/> registers to the highest scores (ties: the lower
-    /// variable number, so the choice is the same on every run).</summary>
-    private Operand[] Assign(int[] scores, int count, bool isFloat)
+    /// <summary>Gives the registers from number <paramref name="first"/> up to <paramref name="count"/>
+    /// to the highest scores (ties: the lower variable number, so the choice is the same on every
+    /// run). The result is by register number: <see cref="Operand.None"/> for the registers before
+    /// <paramref name="first"/>, which belong to the caller of an inline body.</summary>
+    private Operand[] Assign(int[] scores, int first, int count, bool isFloat)
     {
-        int assigned = 0;
+        int assigned = first;
         for (; assigned < count; assigned++)
         {
             int best = -1;
@@ -129,7 +165,8 @@ internal sealed class RegisterPromotion
             _isFloat[best] = isFloat;
         }
         // (An array, not a list: generic code over this assembly's structs would be compiled at start-up.)
-        var chosen = new Operand[assigned];
+        var chosen = new Operand[Math.Max(assigned, first)];
+        Array.Fill(chosen, Operand.None);
         for (int v = 0; v < _register.Length; v++)
             if (_register[v] >= 0 && _isFloat[v] == isFloat) chosen[_register[v]] = v < _locals ? Operand.Local(v) : Operand.Global(v - _locals);
         return chosen;
