@@ -56,6 +56,7 @@ internal sealed partial class FunctionCompiler
         {
             var argument = _stack[Depth - argc + k];
             var proven = KindsOf(argument);
+            if (proven == KindSet.String) return false; // see Inlining.IsCandidate
             var bet = bets.Parameter(k) & proven;
             if (bet == KindSet.Empty) bet = proven; // a stale profile: no bet against the proof
             kinds[k] = bet;

@@ -1,5 +1,6 @@
 using MiniVm.Bytecode.Opcodes;
 using MiniVm.Interpreter;
+using MiniVm.Values;
 
 namespace MiniVm.Jit.Compilation;
 
@@ -12,6 +13,10 @@ internal static class Inlining
 
     public static bool IsCandidate(FunctionCode callee)
     {
+        // Strings always go through a helper, which an inline body cannot call: it would leave
+        // its fast path every time (and the caller recompile once to call instead).
+        foreach (var constant in callee.Constants)
+            if (constant.Kind == ValueKind.String) return false;
         var code = Instruction.DecodeAll(callee.Source.Code);
         if (code.Length > MaxInstructions) return false;
         foreach (var instruction in code)
