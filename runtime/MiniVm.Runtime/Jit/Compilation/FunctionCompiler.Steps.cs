@@ -42,17 +42,10 @@ internal sealed partial class FunctionCompiler
         {
             var stub = _asm.CreateLabel();
             _backEdges[jump] = stub;
-            var header = _labels[target];
             OutOfLine(() =>
             {
-                var exhausted = _asm.CreateLabel();
                 Bind(ref stub);
-                _asm.dec(r15);
-                _asm.js(exhausted);
-                _asm.jmp(header);
-                Bind(ref exhausted);
-                RenewSteps(jump);
-                _asm.jmp(header);
+                StepAndLoop(jump);
             });
         }
         return _backEdges[jump];
@@ -79,18 +72,25 @@ internal sealed partial class FunctionCompiler
             return;
         }
         var stay = _asm.CreateLabel();
-        var renew = _asm.CreateLabel();
         JumpIf(Negated(condition), stay);
-        _asm.dec(r15);
-        _asm.jns(_labels[header]);
-        _asm.jmp(renew);
+        StepAndLoop(jump);
         Bind(ref stay);
-        var headerLabel = _labels[header];
+    }
+
+    /// <summary>Back-edge <paramref name="jump"/> taken: counts its step and goes to the loop header
+    /// (<c>dec r15; jns header; jmp renew</c>, the budget's renewal out of line).</summary>
+    private void StepAndLoop(int jump)
+    {
+        var header = _labels[_targetIndex[jump]];
+        var renew = _asm.CreateLabel();
+        _asm.dec(r15);
+        _asm.jns(header);
+        _asm.jmp(renew);
         OutOfLine(() =>
         {
             Bind(ref renew);
             RenewSteps(jump);
-            _asm.jmp(headerLabel);
+            _asm.jmp(header);
         });
     }
 
