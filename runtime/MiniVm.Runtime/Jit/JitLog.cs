@@ -41,9 +41,8 @@ internal sealed class JitLog(TextWriter writer, JitEngine engine)
             // A guard of an inline body: told as the callee's own deoptimization, where the callee
             // failed its bet, with the caller it was inlined into (V8's --trace-deopt does the same).
             var callee = state.Module.AllCode[exit.Detail];
-            var own = new DeoptPoint(guard.At, 0, guard.Reason, guard.Detail, guard.Expected);
             Write($"jit: deopt {engine.CodeName(callee.Index)} (inlined into {engine.CodeName(code.Index)}) at {Place(callee, guard.At)}: " +
-                $"{Reason(state, callee, own, JitRun.InlinedFrameSlot(state, code, exit, frameSlot))}{suffix}");
+                $"{Reason(state, callee, guard.AsCalleeExit(), JitRun.InlinedFrameSlot(state, code, exit, frameSlot))}{suffix}");
             return;
         }
         Write($"jit: deopt {engine.CodeName(code.Index)} at {Place(code, exit.ResumeAt)}: {Reason(state, code, exit, frameSlot)}{suffix}");

@@ -198,51 +198,42 @@ internal sealed class JitRun
     public void Interpret(ExecutionState state, int function, int frameSlot, int frameCount) =>
         Resume(state, function, 0, 0, frameSlot, frameCount);
 
-    /// <summary>Records in the profile what broke the bet, so the next compile does not make it again.</summary>
+    /// <summary>Records in the profile what broke the bet, so the next compile does not make it again.
+    /// A bet of an inline body's is the callee's to learn, as from a deoptimization of its own: the
+    /// caller's recompile inlines it again with the wider bet (the caller's trap limit ends any
+    /// cycle). An inline body that left its path for anything else marks the call site, and the
+    /// caller's recompile calls there.</summary>
     private void LearnFrom(ExecutionState state, CompiledFunction compiled, DeoptPoint exit, int frameSlot)
     {
-        var profile = Profiles[compiled.Code.Index];
+        if (exit.Reason != DeoptReason.InlinedCall)
+        {
+            Learn(state, Profiles[compiled.Code.Index], compiled.Code, exit, frameSlot);
+            return;
+        }
+        var callee = state.Module.AllCode[exit.Detail];
+        if (exit.Inlined is not { } guard || !Learn(state, Profiles[exit.Detail], callee, guard.AsCalleeExit(), InlinedFrameSlot(state, compiled.Code, exit, frameSlot)))
+            Profiles[compiled.Code.Index].SawInlineFailure(exit.ResumeAt);
+    }
+
+    /// <summary>Records exit <paramref name="exit"/> of <paramref name="code"/> (whose frame is at
+    /// <paramref name="frameSlot"/>) in its profile; false for an exit there is nothing to learn from.</summary>
+    private static bool Learn(ExecutionState state, FunctionProfile profile, FunctionCode code, DeoptPoint exit, int frameSlot)
+    {
         var frame = state.Segment.AsSpan(frameSlot);
         switch (exit.Reason)
         {
             case DeoptReason.ParameterKind:
                 profile.SawParameter(exit.Detail, frame[exit.Detail].Kind);
-                break;
+                return true;
             case DeoptReason.ResultKind:
-                profile.SawValue(exit.ResumeAt - 1, frame[compiled.Code.LocalCount + exit.Depth - 1].Kind);
-                break;
+                profile.SawValue(exit.ResumeAt - 1, frame[code.LocalCount + exit.Depth - 1].Kind);
+                return true;
             case DeoptReason.GlobalKind:
                 profile.SawValue(exit.ResumeAt, state.Globals[exit.Detail].Kind);
-                break;
+                return true;
             case DeoptReason.BranchNeverTaken:
             case DeoptReason.BranchAlwaysTaken:
                 profile.SawBranch(exit.ResumeAt, jumped: exit.Reason == DeoptReason.BranchNeverTaken);
-                break;
-            case DeoptReason.InlinedCall when exit.Inlined is { } guard && LearnFromInlined(state, compiled, exit, guard, frameSlot):
-                break;
-            case DeoptReason.InlinedCall:
-                profile.SawInlineFailure(exit.ResumeAt); // the next compile calls there
-                break;
-        }
-    }
-
-    /// <summary>A bet of an inline body failed: the callee's profile learns it, as from a deoptimization
-    /// of its own, and the caller's next compile inlines it again with the wider bet (the caller's
-    /// trap limit ends any cycle). False for a failure there is nothing to learn from.</summary>
-    private bool LearnFromInlined(ExecutionState state, CompiledFunction compiled, DeoptPoint exit, InlinedGuard guard, int frameSlot)
-    {
-        var profile = Profiles[exit.Detail];
-        switch (guard.Reason)
-        {
-            case DeoptReason.ParameterKind:
-                profile.SawParameter(guard.Detail, state.Segment[InlinedFrameSlot(state, compiled.Code, exit, frameSlot) + guard.Detail].Kind);
-                return true;
-            case DeoptReason.GlobalKind:
-                profile.SawValue(guard.At, state.Globals[guard.Detail].Kind);
-                return true;
-            case DeoptReason.BranchNeverTaken:
-            case DeoptReason.BranchAlwaysTaken:
-                profile.SawBranch(guard.At, jumped: guard.Reason == DeoptReason.BranchNeverTaken);
                 return true;
             default:
                 return false;

@@ -48,21 +48,25 @@ internal sealed partial class FunctionCompiler
     {
         // In an inline body every exit is the caller's: the whole call again, in the interpreter.
         if (_inline is not null) return _inline.Caller.InlinedGuardExit(_inline, reason, _at, detail, expected);
+        return DeoptExit(resumeAt, reason, detail, expected, StackSnapshot(), inlined: null);
+    }
+
+    /// <summary>The compile-time operand stack as it is now (what an exit rebuilds the frame from).</summary>
+    private Operand[] StackSnapshot()
+    {
         var snapshot = new Operand[Depth];
         for (int p = 0; p < snapshot.Length; p++) snapshot[p] = _stack[p];
-        return DeoptExit(resumeAt, reason, detail, expected, snapshot, refundStep: false, inlined: null);
+        return snapshot;
     }
 
     /// <summary>The exit for a guard of an inline body's (<paramref name="reason"/> at the callee's
     /// instruction <paramref name="at"/>): the caller's exit at the call, re-running it.</summary>
     private Label InlinedGuardExit(InlineBody body, DeoptReason reason, int at, int detail, KindSet expected) =>
-        DeoptExit(body.CallAt, DeoptReason.InlinedCall, body.Callee, KindSet.Any, body.Snapshot, refundStep: true,
-            new InlinedGuard(at, reason, detail, expected));
+        DeoptExit(body.CallAt, DeoptReason.InlinedCall, body.Callee, KindSet.Any, body.Snapshot, new InlinedGuard(at, reason, detail, expected));
 
     /// <param name="snapshot">The compile-time operand stack the interpreter resumes with.</param>
-    /// <param name="refundStep">For an inlined call's exits: the interpreter makes the call, and takes its step, again.</param>
     /// <param name="inlined">For an inline body's guard: which, in the callee.</param>
-    private Label DeoptExit(int resumeAt, DeoptReason reason, int detail, KindSet expected, Operand[] snapshot, bool refundStep, InlinedGuard? inlined)
+    private Label DeoptExit(int resumeAt, DeoptReason reason, int detail, KindSet expected, Operand[] snapshot, InlinedGuard? inlined)
     {
         var exit = _asm.CreateLabel();
         int id = _deoptPoints.Count;
@@ -76,8 +80,8 @@ internal sealed partial class FunctionCompiler
         OutOfLine(() =>
         {
             Bind(ref exit);
-            // The interpreter takes this step again (an inlined call, re-run from its start).
-            if (refundStep) _asm.inc(r15);
+            // An inlined call is re-run from its start: the interpreter takes its step again.
+            if (reason == DeoptReason.InlinedCall) _asm.inc(r15);
             // Promoted variables are written through, so memory has them; their registers may not
             // (an inline body's way out sets up a helper's arguments first), and the copies below read them.
             LoadPromoted();
@@ -179,4 +183,8 @@ internal sealed record DeoptPoint(int ResumeAt, int Depth, DeoptReason Reason, i
 
 /// <summary>A guard of an inline body: at the callee's instruction <paramref name="At"/>, for
 /// <paramref name="Reason"/> (with its detail and expected kinds, as a <see cref="DeoptPoint"/> of the callee's own).</summary>
-internal sealed record InlinedGuard(int At, DeoptReason Reason, int Detail, KindSet Expected);
+internal sealed record InlinedGuard(int At, DeoptReason Reason, int Detail, KindSet Expected)
+{
+    /// <summary>The guard as an exit of the callee's own code (for its profile and the log).</summary>
+    public DeoptPoint AsCalleeExit() => new(At, 0, Reason, Detail, Expected);
+}

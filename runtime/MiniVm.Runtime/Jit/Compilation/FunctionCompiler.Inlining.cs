@@ -21,8 +21,9 @@ namespace MiniVm.Jit.Compilation;
 /// error, a string helper, the depth limit, a full stack segment) there is no inline frame to
 /// rebuild: the caller deoptimizes at the call itself, with the arguments still on its stack,
 /// and the interpreter makes the call from its start. The step the call took is given back, so
-/// it counts once. The caller's profile remembers that call site, and its next compile calls
-/// instead of inlining.</para>
+/// it counts once. A failed bet of the body's teaches the callee's profile, and the caller's
+/// recompile inlines it again with the wider bet; for anything else the caller's profile marks
+/// the call site, and its next compile calls there.</para>
 /// </summary>
 internal sealed partial class FunctionCompiler
 {
@@ -61,7 +62,7 @@ internal sealed partial class FunctionCompiler
             if (bet == KindSet.Empty) bet = proven; // a stale profile: no bet against the proof
             kinds[k] = bet;
             guards[k] = bet == proven ? KindSet.Any : bet;
-            if (argument.Kind == OperandKind.Const && ConstantValue(argument).Kind is ValueKind.None or ValueKind.Bool or ValueKind.Int or ValueKind.Float)
+            if (argument.Kind == OperandKind.Const && KindAnalysis.TracksConstant(ConstantValue(argument).Kind))
                 constants[k] = ConstantValue(argument);
         }
 
@@ -75,9 +76,8 @@ internal sealed partial class FunctionCompiler
         var counted = _asm.CreateLabel();
         CountStep(i, counted);
         Bind(ref counted);
-        var snapshot = new Operand[Depth];
-        for (int p = 0; p < snapshot.Length; p++) snapshot[p] = _stack[p];
-        var bail = DeoptExit(i, DeoptReason.InlinedCall, calleeIndex, KindSet.Any, snapshot, refundStep: true, inlined: null);
+        var snapshot = StackSnapshot();
+        var bail = DeoptExit(i, DeoptReason.InlinedCall, calleeIndex, KindSet.Any, snapshot, inlined: null);
         for (int k = 0; k < argc; k++) Pop();
         int position = Depth;
 

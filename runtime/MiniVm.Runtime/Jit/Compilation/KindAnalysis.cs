@@ -321,8 +321,7 @@ internal sealed class KindAnalysis
             case OpCode.LoadConst:
             {
                 var value = function.Constants[instruction.Arg];
-                bool simple = value.Kind is ValueKind.None or ValueKind.Bool or ValueKind.Int or ValueKind.Float;
-                tags[top] = simple ? (byte)(Constant + (byte)value.Kind) : Varying;
+                tags[top] = TracksConstant(value.Kind) ? (byte)(Constant + (byte)value.Kind) : Varying;
                 bits[top] = value.Bits;
                 return;
             }
@@ -424,6 +423,9 @@ internal sealed class KindAnalysis
 
         public int Pop() => _items[--Count];
     }
+
+    /// <summary>The kinds whose constants the analysis propagates (a string is an object, not bits).</summary>
+    public static bool TracksConstant(ValueKind kind) => kind is ValueKind.None or ValueKind.Bool or ValueKind.Int or ValueKind.Float;
 
     public static KindSet Of(ValueKind kind) => kind <= ValueKind.String ? (KindSet)(1 << (int)kind) : KindSet.Any;
 
