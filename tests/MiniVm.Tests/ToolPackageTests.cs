@@ -49,13 +49,24 @@ public sealed class ToolPackageTests : IDisposable
             .AssertSuccess("dotnet minivm run (tool on PATH)");
         Assert.Equal("hello 635\n", global.Output);
 
-        // On linux-x64 the CLI picked the self-contained ReadyToRun package, not the portable one.
+        // On linux-x64 the CLI picked the Native AOT package, not the portable one: one native
+        // executable and no managed assembly, whose JIT (Iced, the helpers' function pointers)
+        // compiles and runs code.
         if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64")
         {
             string installed = Path.Combine(packages, "minivm.tool.linux-x64");
             Assert.True(Directory.Exists(installed), "the linux-x64 tool package was not installed");
-            Assert.NotEmpty(Directory.GetFiles(installed, "libcoreclr.so", SearchOption.AllDirectories));
-            Assert.NotEmpty(Directory.GetFiles(installed, "*.r2r.dll", SearchOption.AllDirectories));
+            string executable = Assert.Single(Directory.GetFiles(installed, "minivm", SearchOption.AllDirectories));
+            Assert.Equal("\u007fELF"u8.ToArray(), File.ReadAllBytes(executable)[..4]);
+            Assert.Empty(Directory.GetFiles(installed, "*.dll", SearchOption.AllDirectories));
+            File.WriteAllText(Path.Combine(work, "twice.expr"), "fn twice(x) { return x * 2; }\nprint(twice(21), twice(1.5));\n");
+            foreach (string tier in new[] { "jit", "tiered" })
+            {
+                var compiled = DotnetCli.Run(work, packages, ["minivm", "run", "--tier", tier, "--jit-threshold", "1", "--stats", "twice.expr"])
+                    .AssertSuccess($"dotnet minivm run --tier {tier}");
+                Assert.Equal("42 3.0\n", compiled.StandardOutput);
+                Assert.Matches(@"functions compiled: [1-9]", compiled.StandardError);
+            }
         }
     }
 }
