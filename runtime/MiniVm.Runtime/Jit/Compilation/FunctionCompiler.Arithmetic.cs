@@ -58,15 +58,19 @@ internal sealed partial class FunctionCompiler
         bool floatFirst = op != OpCode.BinaryModulo && (aKinds == KindSet.Float || bKinds == KindSet.Float);
         bool floatPossible = op != OpCode.BinaryModulo && May(aKinds, KindSet.Float | KindSet.Int) && May(bKinds, KindSet.Float | KindSet.Int)
             && (May(aKinds, KindSet.Float) || May(bKinds, KindSet.Float));
+        int taker = destination.Kind == OperandKind.Slot ? TakerFromRegister(i, position) : -1;
         if (floatFirst)
         {
-            EmitFloatArithmetic(op, a, b, destination, slow);
+            EmitFloatArithmetic(op, a, b, destination, slow, taker);
         }
         else if (May(aKinds, KindSet.Int) && May(bKinds, KindSet.Int))
         {
             bool bInRcx = LoadOperandsAsInts(a, b, slow);
             EmitIntOperation(op, b, slow, bInRcx);
-            StoreInt(destination);
+            // (Kept in rax only if the analysis proved the result an int: then the float path
+            // below, which arrives with the bits in rax too, is never taken.)
+            if (taker >= 0 && (_kinds.Stack(taker, position) & KindSet.Any) == KindSet.Int) KeepInRegister(destination, ValueKind.Int, taker);
+            else StoreInt(destination);
         }
         else
         {
@@ -77,7 +81,7 @@ internal sealed partial class FunctionCompiler
         _raxHolds = floatFirst ? Operand.None : destination;
         if (!floatFirst) _xmm0Holds = Operand.None; // the float slow path arrives with the result in xmm0, the int path does not
         if (last == i) Push(destination);
-        if (returns) EmitReturn();
+        if (returns) EmitReturn(i + 1);
 
         if (overflowExit is not null) return last; // the only slow path is the exit
         int at = i;
@@ -110,6 +114,7 @@ internal sealed partial class FunctionCompiler
             }
             Bind(ref helper);
             var left = CallBinaryHelper(RuntimeHelpers.Arithmetic, (int)op, a, b, position, at);
+            if (_inline is not null) return; // the helper is the way out of the inline body: nothing comes back here
             _asm.test(rax, rax);
             _asm.jne(_fail);
             Copy(left, destination);
@@ -158,7 +163,7 @@ internal sealed partial class FunctionCompiler
     /// is not an int or the operation cannot be done exactly (overflow, divisor 0 or -1).</summary>
     /// <summary><c>destination = a op b</c> in SSE registers, each operand an int (converted) or a
     /// float; anything else goes to <paramref name="other"/>. Float arithmetic cannot fail.</summary>
-    private void EmitFloatArithmetic(OpCode op, Operand a, Operand b, Operand destination, Label other)
+    private void EmitFloatArithmetic(OpCode op, Operand a, Operand b, Operand destination, Label other, int taker = -1)
     {
         LoadFloatOperands(a, b, other);
         switch (op)
@@ -168,7 +173,8 @@ internal sealed partial class FunctionCompiler
             case OpCode.BinaryMultiply: _asm.mulsd(xmm0, xmm1); break;
             default: _asm.divsd(xmm0, xmm1); break;
         }
-        StoreFloat(destination, xmm0);
+        if (taker >= 0) KeepInRegister(destination, ValueKind.Float, taker);
+        else StoreFloat(destination, xmm0);
     }
 
     /// <summary>Loads <paramref name="a"/> into xmm0 and <paramref name="b"/> into xmm1 as doubles (if xmm0

@@ -137,15 +137,20 @@ internal sealed partial class FunctionCompiler
         int at = i;
         if ((BuiltinId)id == BuiltinId.Sqrt && argc == 1)
         {
+            // A proved number never takes the general path: the result is then surely in xmm0.
+            bool number = KindsOf(_stack.Top) is KindSet.Int or KindSet.Float;
             var value = Pop();
             var destination = Operand.Slot(Depth);
             var general = _asm.CreateLabel();
             var done = _asm.CreateLabel();
             LoadNumber(value, xmm0, general);
             _asm.sqrtsd(xmm0, xmm0);
-            StoreFloat(destination, xmm0);
+            int taker = number ? TakerFromRegister(i, Depth) : -1;
+            if (taker >= 0) KeepInRegister(destination, ValueKind.Float, taker);
+            else StoreFloat(destination, xmm0);
             Bind(ref done);
             ForgetRegisters(); // the general path arrives with a helper's status in rax
+            if (number) _xmm0Holds = destination;
             Push(destination);
             OutOfLine(() =>
             {

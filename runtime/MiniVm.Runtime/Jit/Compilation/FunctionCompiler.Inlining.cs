@@ -38,6 +38,78 @@ internal sealed partial class FunctionCompiler
     /// <summary>Bytes from rbx to this body's local 0: 0, or for an inline body where its frame starts in the caller's.</summary>
     private readonly int _frameBase;
 
+    /// <summary>The calls inlined with a check for room in the stack segment (see <see cref="Compile"/>).</summary>
+    private readonly HashSet<int> _framedCalls = [];
+
+    /// <summary>For an inline body, by local: whether it lives only in a register, or nowhere (see <see cref="RegisterOnlyLocals"/>).</summary>
+    private readonly bool[] _registerOnly;
+
+    /// <summary>
+    /// The locals of an inline body whose memory nobody reads: every read of the local is a
+    /// constant the analysis folds, or comes from the register it is promoted to with the kind
+    /// the register holds. The body's exits re-run the call from its arguments, so its frame is
+    /// never rebuilt from memory, and such a local is never stored there (nor cleared at entry):
+    /// <c>test</c>'s <c>b</c> in seed 000 is nothing at all, <c>dist</c>'s <c>dx</c> only xmm3.
+    /// The parameters (the argument slots) and local 0 (the result slot) are not among them.
+    /// </summary>
+    private bool[] RegisterOnlyLocals()
+    {
+        var only = new bool[_function.LocalCount];
+        for (int k = Math.Max(1, _function.ParamCount); k < only.Length; k++) only[k] = true;
+        for (int i = 0; i < _code.Length; i++)
+        {
+            if (_code[i].Info.Code != OpCode.LoadFast || _depth[i] < 0 || !_kinds.Reached(i)) continue;
+            int k = _code[i].Arg;
+            if (!only[k] || _kinds.TryConstantLocal(i, k, out _)) continue;
+            var kinds = _kinds.Local(i, k);
+            var local = Operand.Local(k);
+            only[k] = (kinds == KindSet.Int && _promotion.TryInt(local, out _)) || (kinds == KindSet.Float && _promotion.TryFloat(local, out _));
+        }
+        return only;
+    }
+
+    private bool IsRegisterOnly(Operand operand) =>
+        operand.Kind == OperandKind.Local && operand.Index < _registerOnly.Length && _registerOnly[operand.Index];
+
+    /// <summary>Whether every read of local <paramref name="local"/> in this code is a constant the analysis folds.</summary>
+    private bool FoldsEveryRead(int local)
+    {
+        for (int i = 0; i < _code.Length; i++)
+            if (_code[i].Info.Code == OpCode.LoadFast && _code[i].Arg == local && _depth[i] >= 0 && _kinds.Reached(i)
+                && !_kinds.TryConstantLocal(i, local, out _))
+                return false;
+        return true;
+    }
+
+    /// <summary>Whether parameter <paramref name="local"/> of an inline body was left out of its slot (see <see cref="InlineBody.NotInSlot"/>).</summary>
+    private bool ArgumentNotInSlot(int local) => _inline is not null && local < _inline.NotInSlot.Length && _inline.NotInSlot[local];
+
+    /// <summary>Bytes from rbx to the end of this code's frame.</summary>
+    private int FrameEnd => _frameBase + _function.FrameSize * SlotSize;
+
+    /// <summary>
+    /// An inline body addresses <paramref name="operand"/> in its frame. A register-only local has
+    /// no memory (an address for it would be a bug: the compile fails, and the function runs in
+    /// the interpreter). Memory past the caller's frame needs the call's check for room in the
+    /// stack segment: if the call has none, the compile starts again with one.
+    /// </summary>
+    private void CheckInlineFrameUse(Operand operand)
+    {
+        if (operand.Kind is not (OperandKind.Local or OperandKind.Slot)) return;
+        if (IsRegisterOnly(operand))
+            throw new InvalidOperationException($"local {operand.Index} of inline body {_function.Name} lives in a register only");
+        int displacement = _frameBase + (operand.Kind == OperandKind.Slot ? SlotDisplacement(operand.Index) : operand.Index * SlotSize);
+        _inline!.Caller.RequireFrameRoom(_inline, displacement);
+    }
+
+    /// <summary>The inlined call <paramref name="body"/> will use the slot at <paramref name="displacement"/> bytes from rbx.</summary>
+    private void RequireFrameRoom(InlineBody body, int displacement)
+    {
+        if (body.ChecksFrameRoom || displacement < FrameEnd) return;
+        _framedCalls.Add(body.CallAt);
+        throw new FrameRoomNeeded();
+    }
+
     /// <summary>Compiles CALL_FUNCTION <paramref name="i"/> as the callee's body, if it is a candidate
     /// (see <see cref="Inlining"/>) and this is an optimizing compile; false if it is not.</summary>
     private bool TryInline(int i, int calleeIndex)
@@ -66,41 +138,60 @@ internal sealed partial class FunctionCompiler
                 constants[k] = ConstantValue(argument);
         }
 
-        // The arguments go to their slots, the callee's first locals. The values below stay where
-        // they are (the body cannot change a local, a global or a slot of the caller's), unless
-        // they are copies of a slot the body's frame overlaps.
-        for (int p = Depth - argc; p < Depth; p++) Materialize(p);
-        for (int p = 0; p < Depth - argc; p++)
-            if (_stack[p].Kind == OperandKind.Slot && _stack[p].Index >= Depth - argc) Materialize(p);
+        // The body's compiler comes first: what it will read decides what must be in memory.
+        int position = Depth - argc;
+        var inline = new InlineBody(this, i, calleeIndex, _frameBase + SlotDisplacement(position), _asm.CreateLabel(),
+            checksFrameRoom: _framedCalls.Contains(i), argc);
+        var request = new CompileRequest(_version, bets, 0);
+        var body = new FunctionCompiler(_module, callee, _entryTable, request, _emission, inline, new EntryFacts(kinds, constants));
+
+        // The arguments go to their slots, the callee's first locals, unless the body never reads
+        // one there: a constant argument whose every read the body folds (`test(true)`) stays a
+        // constant, which an exit writes to its slot if the call has to run again. The values
+        // below stay where they are (the body cannot change a local, a global or a slot of the
+        // caller's), unless they are copies of a slot the body's frame overlaps.
+        for (int k = 0; k < argc; k++)
+        {
+            if (_stack[position + k].Kind == OperandKind.Const && body.FoldsEveryRead(k)) inline.NotInSlot[k] = true;
+            else Materialize(position + k);
+        }
+        for (int p = 0; p < position; p++)
+            if (_stack[p].Kind == OperandKind.Slot && _stack[p].Index >= position) Materialize(p);
         // The call is a step, as in the interpreter; the exit gives it back, as the call is re-run.
         var counted = _asm.CreateLabel();
         CountStep(i, counted);
         Bind(ref counted);
-        var snapshot = StackSnapshot();
-        var bail = DeoptExit(i, DeoptReason.InlinedCall, calleeIndex, KindSet.Any, snapshot, inlined: null);
+        inline.Snapshot = StackSnapshot();
+        inline.Bail = DeoptExit(i, DeoptReason.InlinedCall, calleeIndex, KindSet.Any, inline.Snapshot, inlined: null);
         for (int k = 0; k < argc; k++) Pop();
-        int position = Depth;
 
-        // The interpreter's checks of a call: the depth limit, and room for the frame in the segment.
+        // The interpreter's depth limit. The frame record, the entry table, the native call and
+        // the return are what inlining leaves out.
         _asm.cmp(r14d, __dword_ptr[r12 + JitContext.FrameLimitOffset]);
-        _asm.jae(bail);
-        _asm.lea(rcx, Address(Operand.Slot(position), callee.FrameSize * SlotSize));
-        _asm.cmp(rcx, __qword_ptr[r12 + JitContext.SegmentEndOffset]);
-        _asm.ja(bail);
-        if (callee.LocalCount > argc)
+        _asm.jae(inline.Bail);
+        // Room in the stack segment, only for a body that uses memory past this frame's end (its
+        // first compile finds out; see Address): seed 000's `test(true)` uses none, `dist` does.
+        if (inline.ChecksFrameRoom)
         {
-            _asm.xorps(xmm0, xmm0); // a fresh local is none
-            for (int k = argc; k < callee.LocalCount; k++)
-                _asm.movups(__xmmword_ptr[Address(Operand.Slot(position + k))], xmm0);
-            ForgetRegisters();
+            _asm.lea(rcx, Address(Operand.Slot(position), callee.FrameSize * SlotSize));
+            _asm.cmp(rcx, __qword_ptr[r12 + JitContext.SegmentEndOffset]);
+            _asm.ja(inline.Bail);
         }
-        var inline = new InlineBody(this, i, calleeIndex, snapshot, _frameBase + SlotDisplacement(position), bail, _asm.CreateLabel());
+        // A fresh local is none, for the locals the body may read from memory before it writes them.
+        bool cleared = false;
+        for (int k = argc; k < callee.LocalCount; k++)
+        {
+            if (body._registerOnly[k]) continue;
+            RequireFrameRoom(inline, _frameBase + SlotDisplacement(position + k));
+            if (!cleared) _asm.xorps(xmm0, xmm0);
+            cleared = true;
+            _asm.movups(__xmmword_ptr[Address(Operand.Slot(position + k))], xmm0);
+        }
+        if (cleared) ForgetRegisters();
         for (int k = 0; k < argc; k++)
             if (guards[k] != KindSet.Any)
                 CheckKind(KindByte(Operand.Slot(position + k)), guards[k], InlinedGuardExit(inline, DeoptReason.ParameterKind, 0, k, guards[k]));
 
-        var request = new CompileRequest(_version, bets, 0);
-        var body = new FunctionCompiler(_module, callee, _entryTable, request, _emission, inline, new EntryFacts(kinds, constants));
         var returnKinds = body.ReturnKinds();
         body.LoadPromoted();
         body.EmitBody();
@@ -129,19 +220,28 @@ internal sealed partial class FunctionCompiler
 }
 
 /// <summary>An inline body's place in its caller: the caller's compiler, the call instruction,
-/// the callee, the caller's operand stack at the call (arguments included: what its exits
-/// resume with), where the body's frame starts (bytes from rbx), the caller's exit that re-runs
-/// the call in the interpreter (for whatever needs a helper), and the label after the body.</summary>
-internal sealed class InlineBody(FunctionCompiler caller, int callAt, int callee, Operand[] snapshot, int frameBase, Label bail, Label @return)
+/// the callee, where the body's frame starts (bytes from rbx), the label after the body, and
+/// whether the call checks for room in the stack segment; once the caller has emitted the call's
+/// start, the caller's operand stack at the call (arguments included: what its exits resume
+/// with) and the caller's exit that re-runs the call in the interpreter (for whatever needs a helper).</summary>
+internal sealed class InlineBody(FunctionCompiler caller, int callAt, int callee, int frameBase, Label @return, bool checksFrameRoom, int argc)
 {
+    /// <summary>The arguments left out of their slots (constants the body folds): a slot's kind byte there is not the argument's.</summary>
+    public bool[] NotInSlot { get; } = new bool[argc];
+
     public FunctionCompiler Caller { get; } = caller;
     public int CallAt { get; } = callAt;
     public int Callee { get; } = callee;
-    public Operand[] Snapshot { get; } = snapshot;
     public int FrameBase { get; } = frameBase;
-    public Label Bail { get; } = bail;
     public Label Return { get; } = @return;
+    public bool ChecksFrameRoom { get; } = checksFrameRoom;
+    public Operand[] Snapshot { get; set; } = [];
+    public Label Bail { get; set; }
 
     /// <summary>Set if the body's one return returns a constant: then it is not written to the result slot.</summary>
     public Value? Constant { get; set; }
 }
+
+/// <summary>An inline body needs memory past its caller's frame, and the call has no check for
+/// room in the stack segment yet: the compile starts again with one (see FunctionCompiler.Compile).</summary>
+internal sealed class FrameRoomNeeded : Exception;

@@ -116,7 +116,7 @@ internal sealed partial class FunctionCompiler
             case OpCode.JumpForward:
             case OpCode.JumpAbsolute:
                 FlushAll();
-                _asm.jmp(JumpTarget(i));
+                if (_targetIndex[i] <= i || !NothingCompiledBetween(i, _targetIndex[i])) _asm.jmp(JumpTarget(i)); // (else the target is next)
                 _stack.Clear();
                 return i;
             case OpCode.PopJumpIfFalse:
@@ -156,7 +156,7 @@ internal sealed partial class FunctionCompiler
                     _inline.Constant = ConstantValue(result);
                 else
                     Copy(result, Operand.Local(0)); // frame slot 0, whether or not the code has locals
-                EmitReturn();
+                EmitReturn(i);
                 return i;
             }
             default:
@@ -186,11 +186,13 @@ internal sealed partial class FunctionCompiler
     }
 
     /// <summary>RETURN_VALUE once the result is in frame slot 0: status 0, and leave.</summary>
-    private void EmitReturn()
+    /// <summary>RETURN_VALUE <paramref name="i"/>, with the result in local 0.</summary>
+    private void EmitReturn(int i)
     {
         if (_inline is not null)
         {
-            _asm.jmp(_inline.Return); // the caller goes on after the call
+            // The caller goes on after the call, which is next if nothing after this is compiled.
+            if (!NothingCompiledBetween(i, _code.Length)) _asm.jmp(_inline.Return);
         }
         else
         {
@@ -199,5 +201,14 @@ internal sealed partial class FunctionCompiler
         }
         _stack.Clear();
         ForgetRegisters();
+    }
+
+    /// <summary>Whether no instruction strictly between <paramref name="from"/> and <paramref name="to"/> has code
+    /// (unreachable, or cut off by a bet): a jump from one to the other goes to the next instruction.</summary>
+    private bool NothingCompiledBetween(int from, int to)
+    {
+        for (int k = from + 1; k < to; k++)
+            if (_depth[k] >= 0 && _kinds.Reached(k)) return false;
+        return true;
     }
 }

@@ -69,9 +69,10 @@ internal sealed partial class FunctionCompiler
         _xmm0Holds = Operand.None;
     }
 
-    private FunctionCompiler(PreparedModule module, FunctionCode function, nint entryTable, CompileRequest request)
+    private FunctionCompiler(PreparedModule module, FunctionCode function, nint entryTable, CompileRequest request, HashSet<int> framedCalls)
         : this(module, function, entryTable, request, new Emission(), inline: null, entry: null)
     {
+        _framedCalls = framedCalls;
     }
 
     /// <param name="emission">Where the code goes: a new block, or the caller's when <paramref name="inline"/> is set.</param>
@@ -135,6 +136,7 @@ internal sealed partial class FunctionCompiler
             ? RegisterPromotion.ForInlineBody(_code, function.LocalCount, _kinds, i => _depth[i] >= 0 && _kinds.Reached(i), inline.Caller._promotion)
             : RegisterPromotion.Choose(_code, function.LocalCount, module.Image.Globals.Length, _kinds,
                 i => _depth[i] >= 0 && _kinds.Reached(i), _loopHeaders, _loopEnds);
+        _registerOnly = inline is not null ? RegisterOnlyLocals() : [];
     }
 
     /// <summary>The last back-edge of each loop in <see cref="_loopHeaders"/>.</summary>
@@ -164,8 +166,23 @@ internal sealed partial class FunctionCompiler
 
     /// <summary>Compiles <paramref name="function"/>. <paramref name="entryTable"/> is the address of
     /// the module's table of compiled entries, which calls go through.</summary>
-    public static CompiledBlock Compile(PreparedModule module, FunctionCode function, nint entryTable, CompileRequest request) =>
-        new FunctionCompiler(module, function, entryTable, request).Run();
+    public static CompiledBlock Compile(PreparedModule module, FunctionCode function, nint entryTable, CompileRequest request)
+    {
+        // An inlined call checks for room in the stack segment only if its body turns out to use
+        // memory past this frame's end; such a call is found while compiling, and the compile
+        // starts again with it in the set (once per such call: compiles are small and fast).
+        var framedCalls = new HashSet<int>();
+        while (true)
+        {
+            try
+            {
+                return new FunctionCompiler(module, function, entryTable, request, framedCalls).Run();
+            }
+            catch (FrameRoomNeeded)
+            {
+            }
+        }
+    }
 
     private CompiledBlock Run()
     {
@@ -230,6 +247,7 @@ internal sealed partial class FunctionCompiler
             _asmStart[i] = _asm.Instructions.Count;
             _at = i;
             i = EmitInstruction(i);
+            if (i >= _inRegisterOnlyTaker) _inRegisterOnly = Operand.None; // taken (see FunctionCompiler.ResultRegisters.cs)
         }
     }
 
@@ -259,11 +277,14 @@ internal sealed partial class FunctionCompiler
     /// entry, and after anything that may have changed the registers or the globals).</summary>
     private void LoadPromoted()
     {
-        // (Operand.None: a register of the caller an inline body is in.)
+        // (Operand.None: a register of the caller an inline body is in. A register-only local of an
+        // inline body is written before it is read: its memory holds nothing.)
         for (int k = 0; k < _promotion.IntVariables.Length; k++)
-            if (_promotion.IntVariables[k] != Operand.None) _asm.mov(RegisterPromotion.IntRegister(k), Bits(_promotion.IntVariables[k]));
+            if (_promotion.IntVariables[k] != Operand.None && !IsRegisterOnly(_promotion.IntVariables[k]))
+                _asm.mov(RegisterPromotion.IntRegister(k), Bits(_promotion.IntVariables[k]));
         for (int k = 0; k < _promotion.FloatVariables.Length; k++)
-            if (_promotion.FloatVariables[k] != Operand.None) _asm.movsd(RegisterPromotion.FloatRegister(k), __qword_ptr[Address(_promotion.FloatVariables[k])]);
+            if (_promotion.FloatVariables[k] != Operand.None && !IsRegisterOnly(_promotion.FloatVariables[k]))
+                _asm.movsd(RegisterPromotion.FloatRegister(k), __qword_ptr[Address(_promotion.FloatVariables[k])]);
     }
 
     /// <summary>After a store of <paramref name="variable"/> whose bits are in <paramref name="bits"/>:
@@ -342,13 +363,17 @@ internal sealed partial class FunctionCompiler
 
     private int SlotDisplacement(int position) => (_function.LocalCount + position) * SlotSize;
 
-    private AssemblerMemoryOperand Address(Operand operand, int extra = 0) => operand.Kind switch
+    private AssemblerMemoryOperand Address(Operand operand, int extra = 0)
     {
+        if (_inline is not null) CheckInlineFrameUse(operand);
+        return operand.Kind switch
+        {
         OperandKind.Slot => __[rbx + (_frameBase + SlotDisplacement(operand.Index) + extra)],
         OperandKind.Local => __[rbx + (_frameBase + operand.Index * SlotSize + extra)],
-        OperandKind.Global => __[r13 + (operand.Index * SlotSize + extra)],
-        _ => throw new InvalidOperationException("a constant has no address"),
-    };
+            OperandKind.Global => __[r13 + (operand.Index * SlotSize + extra)],
+            _ => throw new InvalidOperationException("a constant has no address"),
+        };
+    }
 
     private AssemblerMemoryOperand Bits(Operand operand) => __qword_ptr[Address(operand)];
 
@@ -405,6 +430,16 @@ internal sealed partial class FunctionCompiler
     {
         if (source == destination) return;
         Overwriting(destination);
+        if (IsRegisterOnly(destination))
+        {
+            // Only its register, if it has one, needs the bits.
+            if (!IsPromoted(destination)) return;
+            if (source.Kind == OperandKind.Const) _asm.mov(rax, ConstantValue(source).Bits);
+            else LoadBits(source, rax);
+            WroteBits(destination, rax);
+            _raxHolds = destination;
+            return;
+        }
         if (source.Kind == OperandKind.Const)
         {
             var value = ConstantValue(source);
@@ -423,9 +458,16 @@ internal sealed partial class FunctionCompiler
             return;
         }
         LoadBits(source, rax);
-        _asm.movzx(ecx, KindByte(source));
         _asm.mov(Bits(destination), rax);
-        _asm.mov(KindByte(destination), cl);
+        if (source == _inRegisterOnly)
+            _asm.mov(KindByte(destination), (int)_inRegisterOnlyKind);
+        else if (IsRegisterOnly(source))
+            _asm.mov(KindByte(destination), (int)SingleKind(_kinds.Local(_at, source.Index))!.Value); // its reads' one proved kind
+        else
+        {
+            _asm.movzx(ecx, KindByte(source));
+            _asm.mov(KindByte(destination), cl);
+        }
         WroteBits(destination, rax);
         _raxHolds = destination;
     }
@@ -440,6 +482,7 @@ internal sealed partial class FunctionCompiler
         {
             if (register != rax) _asm.mov(register, rax);
         }
+        else if (source == _inRegisterOnly && _xmm0Holds == source) _asm.movq(register, xmm0); // a float kept in xmm0
         else if (_promotion.TryInt(source, out var promoted)) _asm.mov(register, promoted);
         else if (_promotion.TryFloat(source, out var floatRegister)) _asm.movq(register, floatRegister);
         else _asm.mov(register, Bits(source));
@@ -452,7 +495,7 @@ internal sealed partial class FunctionCompiler
     {
         var known = destination.Kind switch
         {
-            OperandKind.Local when destination.Index < _function.LocalCount => _kinds.Local(_at, destination.Index),
+            OperandKind.Local when destination.Index < _function.LocalCount && !ArgumentNotInSlot(destination.Index) => _kinds.Local(_at, destination.Index),
             OperandKind.Global => _kinds.Global(_at, destination.Index), // with "maybe unassigned"
             _ => KindSet.Empty, // a stack slot's old kind byte is another value's
         };
@@ -463,6 +506,7 @@ internal sealed partial class FunctionCompiler
     /// <summary>Forgets what the registers hold of <paramref name="location"/>, about to be written.</summary>
     private void Overwriting(Operand location)
     {
+        if (_inRegisterOnly == location) _inRegisterOnly = Operand.None;
         if (_raxHolds == location) _raxHolds = Operand.None;
         if (_xmm0Holds == location) _xmm0Holds = Operand.None;
     }
@@ -471,8 +515,11 @@ internal sealed partial class FunctionCompiler
     private void StoreInt(Operand destination)
     {
         Overwriting(destination);
-        _asm.mov(Bits(destination), rax);
-        StoreKind(destination, ValueKind.Int);
+        if (!IsRegisterOnly(destination))
+        {
+            _asm.mov(Bits(destination), rax);
+            StoreKind(destination, ValueKind.Int);
+        }
         WroteBits(destination, rax);
         _raxHolds = destination;
     }
@@ -481,8 +528,11 @@ internal sealed partial class FunctionCompiler
     private void StoreFloat(Operand destination, AssemblerRegisterXMM value)
     {
         Overwriting(destination);
-        _asm.movsd(__qword_ptr[Address(destination)], value);
-        StoreKind(destination, ValueKind.Float);
+        if (!IsRegisterOnly(destination))
+        {
+            _asm.movsd(__qword_ptr[Address(destination)], value);
+            StoreKind(destination, ValueKind.Float);
+        }
         if (_promotion.TryFloat(destination, out var floatRegister)) _asm.movapd(floatRegister, value);
         else if (_promotion.TryInt(destination, out var register)) _asm.movq(register, value);
         if (value == xmm0) _xmm0Holds = destination;
@@ -492,8 +542,11 @@ internal sealed partial class FunctionCompiler
     private void StoreBool(Operand destination)
     {
         Overwriting(destination);
-        _asm.mov(Bits(destination), rax);
-        StoreKind(destination, ValueKind.Bool);
+        if (!IsRegisterOnly(destination))
+        {
+            _asm.mov(Bits(destination), rax);
+            StoreKind(destination, ValueKind.Bool);
+        }
         WroteBits(destination, rax);
         _raxHolds = destination;
     }
@@ -540,9 +593,8 @@ internal sealed partial class FunctionCompiler
                 _asm.jmp(other);
                 return;
             }
-            _asm.mov(rax, BitConverter.DoubleToInt64Bits(value.ToDouble()));
-            _asm.movq(register, rax);
-            _raxHolds = Operand.None;
+            _asm.mov(r11, BitConverter.DoubleToInt64Bits(value.ToDouble())); // (not rax: it may hold the other operand)
+            _asm.movq(register, r11);
             return;
         }
         var kinds = KindsOf(operand);
@@ -556,7 +608,8 @@ internal sealed partial class FunctionCompiler
         if (kinds == KindSet.Int)
         {
             _asm.xorps(register, register); // see below
-            if (_promotion.TryInt(operand, out var intRegister)) _asm.cvtsi2sd(register, intRegister);
+            if (operand == _inRegisterOnly && _raxHolds == operand) _asm.cvtsi2sd(register, rax); // an int kept in rax
+            else if (_promotion.TryInt(operand, out var intRegister)) _asm.cvtsi2sd(register, intRegister);
             else _asm.cvtsi2sd(register, Bits(operand));
             return;
         }
