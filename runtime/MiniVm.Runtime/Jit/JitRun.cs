@@ -32,8 +32,9 @@ internal sealed class JitRun
     private readonly JitContext[] _context = GC.AllocateArray<JitContext>(1, pinned: true);
     private GCHandle _stateHandle;
 
-    /// <summary>How many interpreters deoptimization may nest (compiled code → interpreter →
-    /// compiled code → …) before an interpreter resumed by it stops entering compiled code. Each
+    /// <summary>How many interpreters deoptimization and calls of code not compiled may nest
+    /// (compiled code → interpreter → compiled code → …) before an interpreter so entered stops
+    /// entering compiled code (a compiled caller's call that compiles its callee does not nest). Each
     /// level holds native stack the depth budget does not count; the cap keeps that small.</summary>
     public const int MaxNestedResumes = 8;
 
