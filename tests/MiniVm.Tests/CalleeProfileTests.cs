@@ -199,12 +199,14 @@ public sealed class CalleeProfileTests
             let s = 0;
             while k < 12 { s = s + down(k * 1000); print(s); k = k + 1; }
             """,
-        // Compiled and interpreted activations alternating on one stack, deeper than the limit at the end.
+        // Compiled and interpreted activations alternating on one stack (first while a and b are
+        // cold, the deepest just under the limit), then past the limit.
         "mutual" => """
             fn a(n) { if n == 0 { return 0; } return b(n - 1) + 1; }
             fn b(n) { if n == 0 { return 0; } return a(n - 1) + 1; }
             let i = 0;
             while i < 1000 { i = i + 1; }
+            print(a(9998));
             let s = 0;
             let k = 0;
             while k < 700 { s = s + a(k % 40); k = k + 1; }
