@@ -21,6 +21,7 @@ internal sealed class JitEngine : IDisposable
     private readonly PreparedModule _module;
     private readonly nint[] _entries;
     private readonly nint[] _externalEntries;
+    private readonly nint[] _interpretingEntries;
     private readonly CompiledFunction?[] _compiled;
     private readonly Exception?[] _failures;
     private readonly object _gate = new();
@@ -33,6 +34,7 @@ internal sealed class JitEngine : IDisposable
         _module = module;
         _entries = GC.AllocateArray<nint>(module.AllCode.Length, pinned: true);
         _externalEntries = new nint[module.AllCode.Length];
+        _interpretingEntries = new nint[module.AllCode.Length];
         _compiled = new CompiledFunction?[module.AllCode.Length];
         _failures = new Exception?[module.AllCode.Length];
         Counters = new int[module.AllCode.Length];
@@ -87,7 +89,7 @@ internal sealed class JitEngine : IDisposable
     public CompiledFunction? TryGetOrCompile(int function, JitRun run)
     {
         var existing = Volatile.Read(ref _compiled[function]);
-        if (existing is not null) return existing;
+        if (existing is not null || Volatile.Read(ref _failures[function]) is not null) return existing;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -108,25 +110,33 @@ internal sealed class JitEngine : IDisposable
     }
 
     /// <summary>
-    /// For a function the JIT could not compile: an entry that compiled callers call like any
-    /// compiled function's (the frame in rdi), which runs it in the interpreter through
-    /// <see cref="RuntimeHelpers.Interpret"/>. Made once per function, and also put in the entry
-    /// table, so later compiled calls go straight to it; the interpreter's own calls keep
-    /// interpreting (the external entry stays 0).
+    /// For a function with no compiled code (not hot yet, or one the JIT could not compile): an
+    /// entry that compiled callers call like any compiled function's (the frame in rdi), which
+    /// hands the call to <see cref="RuntimeHelpers.Interpret"/> (see <see cref="JitRun.CallInterpreted"/>:
+    /// the call is counted and profiled, and interpreted until the function is hot). Made once per
+    /// function and put in the entry table until the function is compiled, so later compiled calls
+    /// go straight to it; the interpreter's own calls keep interpreting (the external entry stays 0).
+    /// Returns the compiled code's entry instead if there is one by now.
     /// </summary>
-    public nint InterpreterEntry(int function)
+    public nint InterpretingEntry(int function)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_entries[function] != 0) return _entries[function];
-            var block = InterpreterStub.Compile(function);
-            _heap ??= new CodeHeap(new CodeHeapOptions { Name = "minivm-" + _module.Image.SourceName });
-            nint stub = _heap.Install(block, QualifiedName(_module.AllCode[function]) + " (interpreted)");
-            CodeHeap.Publish(ref _entries[function], stub);
-            return stub;
+            if (_interpretingEntries[function] == 0)
+            {
+                var block = InterpreterStub.Compile(function);
+                _heap ??= new CodeHeap(new CodeHeapOptions { Name = "minivm-" + _module.Image.SourceName });
+                _interpretingEntries[function] = _heap.Install(block, QualifiedName(_module.AllCode[function]) + " (interpreted)");
+            }
+            CodeHeap.Publish(ref _entries[function], _interpretingEntries[function]);
+            return _interpretingEntries[function];
         }
     }
+
+    /// <summary>The internal entry of <paramref name="function"/>'s compiled code, or 0.</summary>
+    public nint CompiledStart(int function) => Volatile.Read(ref _compiled[function])?.Start ?? 0;
 
     /// <summary>Why <paramref name="function"/> could not be compiled, or null.</summary>
     public Exception? Failure(int function)
@@ -183,8 +193,9 @@ internal sealed class JitEngine : IDisposable
     /// A bet of <paramref name="compiled"/> failed: counts it against the block and, if that code is
     /// still the block's current code, takes it out of use (HotSpot's "made not entrant"). New
     /// calls then interpret the block again, profiling it with what just happened, until it is hot
-    /// again; a compiled caller recompiles it at once. Activations running in the old code finish in
-    /// it (each deoptimizes when it reaches a failing guard), so the old code stays mapped.
+    /// again, compiled callers' calls too (through its interpreting entry, see <see cref="InterpretingEntry"/>).
+    /// Activations running in the old code finish in it (each deoptimizes when it reaches a failing
+    /// guard), so the old code stays mapped.
     /// </summary>
     public bool Invalidate(CompiledFunction compiled)
     {
@@ -195,7 +206,7 @@ internal sealed class JitEngine : IDisposable
             Profiles[function].Deoptimizations++;
             Volatile.Write(ref _compiled[function], null);
             CodeHeap.Publish(ref _externalEntries[function], 0);
-            CodeHeap.Publish(ref _entries[function], 0);
+            CodeHeap.Publish(ref _entries[function], _interpretingEntries[function]); // 0 if never made: made on the next compiled call
             Counters[function] = 0;
             return true;
         }

@@ -32,8 +32,9 @@ internal sealed class JitRun
     private readonly JitContext[] _context = GC.AllocateArray<JitContext>(1, pinned: true);
     private GCHandle _stateHandle;
 
-    /// <summary>How many interpreters deoptimization may nest (compiled code → interpreter →
-    /// compiled code → …) before an interpreter resumed by it stops entering compiled code. Each
+    /// <summary>How many interpreters deoptimization and calls of code not compiled may nest
+    /// (compiled code → interpreter → compiled code → …) before an interpreter so entered stops
+    /// entering compiled code (a compiled caller's call that compiles its callee does not nest). Each
     /// level holds native stack the depth budget does not count; the cap keeps that small.</summary>
     public const int MaxNestedResumes = 8;
 
@@ -105,11 +106,18 @@ internal sealed class JitRun
     public void SyncSegment(ExecutionState state) =>
         _context[0].SegmentEnd = Marshal.UnsafeAddrOfPinnedArrayElement(state.Segment, 0) + state.Segment.Length * Unsafe.SizeOf<Value>();
 
-    /// <summary>The internal entry of <paramref name="function"/> for a compiled caller, compiling it
-    /// now (compiled code calling it means it is needed compiled). For a function that cannot be
-    /// compiled, a stub that runs it in the interpreter (<see cref="Interpret"/>).</summary>
-    public nint InternalEntryOf(int function) =>
-        Engine.TryGetOrCompile(function, this)?.Start ?? Engine.InterpreterEntry(function);
+    /// <summary>
+    /// What a compiled caller calls for <paramref name="function"/>, which has no entry in the table
+    /// yet. The <c>jit</c> mode compiles it now (every block is compiled before its first call). The
+    /// tiered mode does not compile what it has not profiled: the entry runs the function in the
+    /// interpreter, counting and profiling each call, until it is hot (<see cref="CallInterpreted"/>).
+    /// For a function that cannot be compiled, that entry too.
+    /// </summary>
+    public nint InternalEntryOf(int function)
+    {
+        if (Tier == MiniVmTier.Jit && Engine.TryGetOrCompile(function, this) is { } compiled) return compiled.Start;
+        return Engine.InterpretingEntry(function);
+    }
 
     /// <summary>For a call the interpreter is about to make: the callee's compiled entry if it
     /// should run compiled (it has code, or this call makes it hot), else 0 and the call is counted.</summary>
@@ -192,11 +200,31 @@ internal sealed class JitRun
         return 0;
     }
 
-    /// <summary>A compiled caller called <paramref name="function"/>, which the JIT could not
-    /// compile, on the frame at slot <paramref name="frameSlot"/> (its caller's record written):
-    /// the interpreter runs the whole activation and leaves the result in local 0.</summary>
-    public void Interpret(ExecutionState state, int function, int frameSlot, int frameCount) =>
+    /// <summary>
+    /// A compiled caller called <paramref name="function"/> through its interpreting entry (it has no
+    /// compiled code: not hot yet, or not compilable) on the frame at slot <paramref name="frameSlot"/>,
+    /// its caller's record written (<paramref name="frameCount"/> records in use). The call is
+    /// counted and profiled as the tiered interpreter counts and profiles its own calls
+    /// (<see cref="EntryForCall"/>, <c>TieredCall</c>, <c>TieredReturn</c>). If this call makes the
+    /// function hot, it is compiled, betting on its profile, and its internal entry is returned: the
+    /// stub jumps there on the untouched frame, and the compiled caller's later calls find it in the
+    /// entry table. Otherwise (0 is returned) the interpreter runs the whole activation and leaves
+    /// its result in local 0.
+    /// </summary>
+    public nint CallInterpreted(ExecutionState state, int function, int frameSlot, int frameCount)
+    {
+        var code = state.Code[function];
+        Profiles[function].SawArguments(state.Segment.AsSpan(frameSlot, code.ParamCount));
+        nint start = Engine.CompiledStart(function);
+        if (start == 0 && (Tier == MiniVmTier.Jit || ++Engine.Counters[function] > Threshold))
+            start = Engine.TryGetOrCompile(function, this)?.Start ?? 0;
+        if (start != 0) return start;
         Resume(state, function, 0, 0, frameSlot, frameCount);
+        // The result's kind, for the compiled caller's call site (as the interpreter's TieredReturn records it).
+        ref CallFrame caller = ref state.Frames[frameCount - 1];
+        Profiles[caller.Function].SawValue(caller.ResumeAt - 1, state.Segment[frameSlot].Kind);
+        return 0;
+    }
 
     /// <summary>Records in the profile what broke the bet, so the next compile does not make it again.
     /// A bet of an inline body's is the callee's to learn, as from a deoptimization of its own: the

@@ -38,7 +38,7 @@ internal static unsafe class RuntimeHelpers
     public static readonly nint LeaveSegment = (nint)(delegate* unmanaged<JitContext*, Value*>)&LeaveSegmentHelper;
     public static readonly nint EnsureCompiled = (nint)(delegate* unmanaged<JitContext*, int, nint>)&EnsureCompiledHelper;
     public static readonly nint RenewSteps = (nint)(delegate* unmanaged<JitContext*, int, int, long>)&RenewStepsHelper;
-    public static readonly nint Interpret = (nint)(delegate* unmanaged<JitContext*, Value*, int, long>)&InterpretHelper;
+    public static readonly nint Interpret = (nint)(delegate* unmanaged<JitContext*, Value*, int, nint>)&InterpretHelper;
     public static readonly nint Deoptimize = (nint)(delegate* unmanaged<JitContext*, Value*, int, int, long>)&DeoptimizeHelper;
 
     private static ExecutionState StateOf(JitContext* context) => (ExecutionState)GCHandle.FromIntPtr(context->State).Target!;
@@ -242,21 +242,23 @@ internal static unsafe class RuntimeHelpers
         }
     }
 
-    /// <summary>Compiled code called <paramref name="function"/>, which could not be compiled (see
-    /// <see cref="JitEngine.InterpreterEntry"/>): the interpreter runs it on <paramref name="frame"/>.</summary>
+    /// <summary>Compiled code called <paramref name="function"/> through its interpreting entry (see
+    /// <see cref="JitEngine.InterpretingEntry"/>) on <paramref name="frame"/>: counted and profiled,
+    /// and run by the interpreter unless this call made it hot (<see cref="JitRun.CallInterpreted"/>).
+    /// Returns the activation's status (0, or 1 with the error pending), or the internal entry of
+    /// the code just compiled for it (an address, never 0 or 1), for the stub to jump to.</summary>
     [UnmanagedCallersOnly]
-    private static long InterpretHelper(JitContext* context, Value* frame, int function)
+    private static nint InterpretHelper(JitContext* context, Value* frame, int function)
     {
         ExecutionState? state = null;
         try
         {
             state = StateOf(context);
-            state.Jit!.Interpret(state, function, SlotIndex(state, frame), context->FrameCount);
-            return 0;
+            return state.Jit!.CallInterpreted(state, function, SlotIndex(state, frame), context->FrameCount);
         }
         catch (Exception e)
         {
-            return Fail(state, e);
+            return (nint)Fail(state, e);
         }
     }
 
@@ -279,8 +281,9 @@ internal static unsafe class RuntimeHelpers
         }
     }
 
-    /// <summary>A compiled call reached a function that has no code yet: compile it (the tiered
-    /// mode compiles what hot code calls). Returns its entry, or 0 with the error pending.</summary>
+    /// <summary>A compiled call reached a function with no entry in the table: the entry to call
+    /// (<see cref="JitRun.InternalEntryOf"/>: its code, compiled now in the <c>jit</c> mode, or in the
+    /// tiered mode one that interprets it until it is hot). Returns 0 with the error pending on failure.</summary>
     [UnmanagedCallersOnly]
     private static nint EnsureCompiledHelper(JitContext* context, int callee)
     {

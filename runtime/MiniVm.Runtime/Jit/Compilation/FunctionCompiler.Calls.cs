@@ -13,8 +13,11 @@ internal sealed partial class FunctionCompiler
     /// <summary>
     /// CALL_FUNCTION: the arguments are already the callee's first locals (in this frame's
     /// operand slots). Checks the depth limit and native stack, writes the caller's frame record
-    /// as the interpreter does, clears the callee's other locals and calls its compiled entry
-    /// through the module's table (compiling it first if the table has none yet).
+    /// as the interpreter does, clears the callee's other locals and calls its entry through the
+    /// module's table. A callee with no entry there yet asks <see cref="RuntimeHelpers.EnsureCompiled"/>
+    /// for one, out of line: its compiled code in the <c>jit</c> mode, in the tiered mode an entry that
+    /// interprets and profiles it until it is hot (which the table then keeps, so the helper is
+    /// asked once; see <see cref="JitRun.CallInterpreted"/>).
     /// </summary>
     private void EmitCall(int i, int calleeIndex)
     {
