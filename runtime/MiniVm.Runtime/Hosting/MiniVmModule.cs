@@ -55,7 +55,7 @@ public sealed class MiniVmModule : IDisposable
     {
         get
         {
-            lock (_gate) return _preparedTiered ??= new PreparedModule(Image, specialize: true, tiered: true);
+            lock (_gate) return _preparedTiered ??= Prepared.TieredForm();
         }
     }
 

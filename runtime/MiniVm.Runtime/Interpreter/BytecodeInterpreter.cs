@@ -88,9 +88,10 @@ internal static class BytecodeInterpreter
     {
         // Only the five cursors used by nearly every instruction are locals, so the JIT can give
         // each a callee-saved register; everything a call or a slow path needs lives in `state`.
+        var body = code.Prepared;
         ref Value s0 = ref MemoryMarshal.GetArrayDataReference(state.Segment);
-        ref Instr pc = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(code.Code), instruction);
-        ref Value consts = ref MemoryMarshal.GetArrayDataReference(code.Constants);
+        ref Instr pc = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(body.Code), instruction);
+        ref Value consts = ref MemoryMarshal.GetArrayDataReference(body.Constants);
         ref Value frame = ref Unsafe.Add(ref s0, frameSlot);
         ref Value top = ref Unsafe.Add(ref s0, topSlot);
         string? error;
@@ -301,8 +302,18 @@ internal static class BytecodeInterpreter
                             goto case Op.TieredReturn;
                         }
                     }
-                    pc = ref MemoryMarshal.GetArrayDataReference(callee.Code);
-                    consts = ref MemoryMarshal.GetArrayDataReference(callee.Constants);
+                    // A callee not yet prepared starts with Op.Prepare: no check here.
+                    pc = ref callee.FirstInstruction;
+                    consts = ref callee.FirstConstant;
+                    continue;
+                }
+
+                case Op.Prepare:
+                {
+                    // The first call of a block (in any run): prepare it and start it (see FunctionCode).
+                    var prepared = state.Code[state.Function].Prepared;
+                    pc = ref MemoryMarshal.GetArrayDataReference(prepared.Code);
+                    consts = ref MemoryMarshal.GetArrayDataReference(prepared.Constants);
                     continue;
                 }
 
@@ -378,8 +389,9 @@ internal static class BytecodeInterpreter
                     ref CallFrame saved = ref state.Frames[--state.FrameCount];
                     FunctionCode caller = state.Code[saved.Function];
                     state.Function = saved.Function;
-                    pc = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(caller.Code), saved.ResumeAt);
-                    consts = ref MemoryMarshal.GetArrayDataReference(caller.Constants);
+                    // The caller ran in this loop, so it is prepared.
+                    pc = ref Unsafe.Add(ref caller.FirstInstruction, saved.ResumeAt);
+                    consts = ref caller.FirstConstant;
                     if (saved.Segment != state.ActiveSegment)
                     {
                         state.ActiveSegment = saved.Segment;
