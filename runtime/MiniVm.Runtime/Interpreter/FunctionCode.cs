@@ -96,14 +96,25 @@ internal sealed class FunctionCode
         get => ref MemoryMarshal.GetArrayDataReference(_constants);
     }
 
+    /// <summary>Prepares the block if no thread has yet, and makes <see cref="FirstInstruction"/> and
+    /// <see cref="FirstConstant"/> the prepared ones. Not inlined: the interpreter loop calls it on
+    /// entry and from <see cref="Op.Prepare"/>, and its locals must not crowd the loop's registers.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private PreparedBody Prepare()
+    public PreparedBody Prepare()
     {
-        var body = Build(Source, _module.StringHandle, _module.Specialize, _module.Tiered);
-        var winner = Interlocked.CompareExchange(ref _body, body, null) ?? body;
-        Volatile.Write(ref _constants, winner.Constants);
-        Volatile.Write(ref _code, winner.Code);
-        return winner;
+        var body = Volatile.Read(ref _body);
+        if (body is null)
+        {
+            var made = Build(Source, _module.StringHandle, _module.Specialize, _module.Tiered);
+            body = Interlocked.CompareExchange(ref _body, made, null) ?? made;
+        }
+        if (_code != body.Code)
+        {
+            // Every thread that gets here writes the same two arrays, constants first.
+            Volatile.Write(ref _constants, body.Constants);
+            Volatile.Write(ref _code, body.Code);
+        }
+        return body;
     }
 
     /// <summary>Decodes verified code. <paramref name="stringHandle"/> gives a string constant's permanent handle.</summary>
