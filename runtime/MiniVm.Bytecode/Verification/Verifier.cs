@@ -33,11 +33,11 @@ public static class Verifier
         int largest = module.TopLevel.Code.Length;
         foreach (var function in module.Functions) largest = Math.Max(largest, function.Code.Length);
         var depthAt = new int[largest];
-        var work = new int[largest];
+        int[] work = [];
         Func<int, int> paramCount = f => module.Functions[f].ParamCount;
         foreach (var code in module.AllCode())
         {
-            string? error = VerifyCode(module, code, depthAt.AsSpan(0, code.Code.Length), work, paramCount, out int offset);
+            string? error = VerifyCode(module, code, depthAt.AsSpan(0, code.Code.Length), ref work, paramCount, out int offset);
             if (error is not null)
             {
                 string where = offset >= 0 ? $" at offset {offset}" : "";
@@ -48,8 +48,8 @@ public static class Verifier
     }
 
     /// <param name="depthAt">The depth table, one int per code byte.</param>
-    /// <param name="work">The worklist, at least one int per instruction.</param>
-    private static string? VerifyCode(ModuleImage module, CodeObject code, Span<int> depthAt, int[] work, Func<int, int> paramCount, out int offset)
+    /// <param name="work">The worklist, made larger here when the block has more instructions.</param>
+    private static string? VerifyCode(ModuleImage module, CodeObject code, Span<int> depthAt, ref int[] work, Func<int, int> paramCount, out int offset)
     {
         offset = -1;
         if (code.Name.Length == 0) return "the code block has no name";
@@ -91,6 +91,7 @@ public static class Verifier
         }
 
         // Pass 3: the stack depth at every reachable instruction, by a worklist over the flow graph.
+        if (work.Length < count) work = new int[Math.Max(count, Math.Min(2 * work.Length, depthAt.Length))];
         return ComputeDepths(code, depthAt, work, paramCount, out offset);
     }
 
