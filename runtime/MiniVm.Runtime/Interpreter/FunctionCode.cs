@@ -97,8 +97,9 @@ internal sealed class FunctionCode
     }
 
     /// <summary>Prepares the block if no thread has yet, and makes <see cref="FirstInstruction"/> and
-    /// <see cref="FirstConstant"/> the prepared ones. Not inlined: the interpreter loop calls it on
-    /// entry and from <see cref="Op.Prepare"/>, and its locals must not crowd the loop's registers.</summary>
+    /// <see cref="FirstConstant"/> the prepared ones for the calling thread. Not inlined: the
+    /// interpreter loop calls it from <see cref="Op.Prepare"/>, and its locals must not crowd the
+    /// loop's registers (the loop's callers call it for the block they start the loop in).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public PreparedBody Prepare()
     {
