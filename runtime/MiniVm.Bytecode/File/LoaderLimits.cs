@@ -24,7 +24,8 @@ public sealed class LoaderLimits
     public const int DefaultMaxFileSize = 256 * 1024 * 1024;
 
     /// <summary>Most code bytes in one code block (4 MiB: about 1.4 million instructions). The
-    /// verifier and the interpreter's preparation each allocate a few bytes per code byte.</summary>
+    /// verifier allocates up to 8 bytes per code byte of the largest block, and the interpreter's
+    /// preparation, when a block is first used, about 28 per instruction (16 of them kept).</summary>
     public const int DefaultMaxCodeSize = 4 * 1024 * 1024;
 
     /// <summary>Most constants in one code block's pool (2^20; the compiler de-duplicates them).</summary>

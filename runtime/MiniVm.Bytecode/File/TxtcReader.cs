@@ -22,6 +22,12 @@ public sealed class TxtcReader
     private readonly LoaderLimits _limits;
     private int _position;
 
+    /// <summary>Short strings already decoded, by a hash of their bytes: names repeat (every
+    /// function has its <c>a</c>, <c>i</c>, <c>x</c>), and one string serves them all.</summary>
+    private readonly string?[] _recentStrings = new string?[RecentStringSlots];
+    private const int RecentStringSlots = 256;
+    private const int RecentStringMaxLength = 32;
+
     private TxtcReader(byte[] data, string fileName, LoaderLimits limits)
     {
         _data = data;
@@ -90,10 +96,10 @@ public sealed class TxtcReader
         string name = ReadString("a code object's name");
         byte[] code = ReadByteString("code", _limits.MaxCodeSize);
         int constantCount = ReadTupleHeader("the number of constants", minItemSize: 1, _limits.MaxConstants);
-        var constants = new Constant[constantCount];
+        var constants = constantCount == 0 ? [] : new Constant[constantCount];
         for (int i = 0; i < constantCount; i++) constants[i] = ReadConstant();
         int localNameCount = ReadTupleHeader("the number of local names", minItemSize: 5, LoaderLimits.MaxLocals);
-        var localNames = new string[localNameCount];
+        var localNames = localNameCount == 0 ? [] : new string[localNameCount];
         for (int i = 0; i < localNameCount; i++) localNames[i] = ReadString("a local's name");
         var lines = ReadLines(code.Length);
         return new CodeObject(name, paramCount, localCount, maxStack, firstLine, code, constants, localNames, lines);
@@ -173,6 +179,17 @@ public sealed class TxtcReader
         return (int)count;
     }
 
+    /// <summary>The length in bytes of <paramref name="what"/> (<see cref="ReadCount"/>; its name in
+    /// a message is made only for the message).</summary>
+    private int ReadLength(string what, int limit)
+    {
+        int at = _position;
+        uint length = ReadU32();
+        if (length <= limit && length <= _data.Length - _position) return (int)length;
+        _position = at;
+        return ReadCount($"the length of {what}", 1, limit, " bytes");
+    }
+
     private string ReadString(string what)
     {
         ExpectTag(TxtcFormat.TagString, what);
@@ -181,12 +198,15 @@ public sealed class TxtcReader
 
     private string ReadStringPayload(string what)
     {
-        int length = ReadCount($"the length of {what}", 1, _limits.MaxStringLength, " bytes");
+        int length = ReadLength(what, _limits.MaxStringLength);
         int at = _position;
         var bytes = Take(length, what);
         try
         {
-            return StrictUtf8.GetString(bytes);
+            if (bytes.Length > RecentStringMaxLength) return StrictUtf8.GetString(bytes);
+            ref string? recent = ref _recentStrings[Hash(bytes) % RecentStringSlots];
+            if (recent is not null && IsAsciiOf(recent, bytes)) return recent;
+            return recent = StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException)
         {
@@ -202,8 +222,24 @@ public sealed class TxtcReader
 
     private byte[] ReadByteStringPayload(string what, int limit)
     {
-        int length = ReadCount($"the length of {what}", 1, limit, " bytes");
+        int length = ReadLength(what, limit);
         return Take(length, what).ToArray();
+    }
+
+    private static uint Hash(ReadOnlySpan<byte> bytes)
+    {
+        uint hash = 2166136261;
+        foreach (byte b in bytes) hash = (hash ^ b) * 16777619;
+        return hash;
+    }
+
+    /// <summary>True when <paramref name="bytes"/> are ASCII and spell <paramref name="text"/>.</summary>
+    private static bool IsAsciiOf(string text, ReadOnlySpan<byte> bytes)
+    {
+        if (text.Length != bytes.Length) return false;
+        for (int i = 0; i < bytes.Length; i++)
+            if (bytes[i] >= 0x80 || text[i] != bytes[i]) return false;
+        return true;
     }
 
     private int ReadInt32(string what)

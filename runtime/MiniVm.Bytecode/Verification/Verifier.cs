@@ -28,9 +28,16 @@ public static class Verifier
         ArgumentNullException.ThrowIfNull(module);
         if (module.TopLevel.ParamCount != 0)
             throw new MiniVmLoadException(fileName, $"verification failed: the top-level code declares {module.TopLevel.ParamCount} parameters");
+        // One depth table and one worklist, sized for the largest block, serve every block: a
+        // module of many small functions allocates them once, not once per function.
+        int largest = module.TopLevel.Code.Length;
+        foreach (var function in module.Functions) largest = Math.Max(largest, function.Code.Length);
+        var depthAt = new int[largest];
+        int[] work = [];
+        Func<int, int> paramCount = f => module.Functions[f].ParamCount;
         foreach (var code in module.AllCode())
         {
-            string? error = VerifyCode(module, code, out int offset);
+            string? error = VerifyCode(module, code, depthAt.AsSpan(0, code.Code.Length), ref work, paramCount, out int offset);
             if (error is not null)
             {
                 string where = offset >= 0 ? $" at offset {offset}" : "";
@@ -40,7 +47,9 @@ public static class Verifier
         }
     }
 
-    private static string? VerifyCode(ModuleImage module, CodeObject code, out int offset)
+    /// <param name="depthAt">The depth table, one int per code byte.</param>
+    /// <param name="work">The worklist, made larger here when the block has more instructions.</param>
+    private static string? VerifyCode(ModuleImage module, CodeObject code, Span<int> depthAt, ref int[] work, Func<int, int> paramCount, out int offset)
     {
         offset = -1;
         if (code.Name.Length == 0) return "the code block has no name";
@@ -57,8 +66,7 @@ public static class Verifier
         // Instructions are decoded where they are needed rather than kept: a table of Instruction
         // structs would cost 24 bytes per code byte, and a hostile file makes code cheap.
         // One int per code byte tells where instructions start and then the depth at each.
-        var depthAt = new int[code.Code.Length];
-        Array.Fill(depthAt, NotAnInstruction);
+        depthAt.Fill(NotAnInstruction);
 
         // Pass 1: every instruction decodes; its start is marked for the jump checks of pass 2.
         int count = 0;
@@ -83,7 +91,8 @@ public static class Verifier
         }
 
         // Pass 3: the stack depth at every reachable instruction, by a worklist over the flow graph.
-        return ComputeDepths(module, code, depthAt, count, out offset);
+        if (work.Length < count) work = new int[Math.Max(count, Math.Min(2 * work.Length, depthAt.Length))];
+        return ComputeDepths(code, depthAt, work, paramCount, out offset);
     }
 
     /// <summary>
@@ -103,7 +112,7 @@ public static class Verifier
             depthAt[pc] = NotReached;
             count++;
         }
-        string? error = ComputeDepths(module, code, depthAt, count, out int offset);
+        string? error = ComputeDepths(code, depthAt, new int[count], f => module.Functions[f].ParamCount, out int offset);
         if (error is not null) throw new InvalidOperationException($"unverified code in '{code.Name}' at offset {offset}: {error}");
         for (int i = 0; i < depthAt.Length; i++)
             if (depthAt[i] == NotAnInstruction) depthAt[i] = NotReached;
@@ -119,12 +128,11 @@ public static class Verifier
     /// <summary>
     /// Fills <paramref name="depthAt"/> (on entry: <see cref="NotReached"/> at instruction starts,
     /// <see cref="NotAnInstruction"/> elsewhere) with the depth before each reachable instruction.
+    /// <paramref name="work"/> holds at least one int per instruction.
     /// </summary>
-    private static string? ComputeDepths(ModuleImage module, CodeObject code, int[] depthAt, int instructionCount, out int offset)
+    private static string? ComputeDepths(CodeObject code, Span<int> depthAt, int[] work, Func<int, int> paramCount, out int offset)
     {
         offset = -1;
-        Func<int, int> paramCount = f => module.Functions[f].ParamCount;
-        var work = new int[instructionCount];
         int pending = 0;
         depthAt[0] = 0;
         work[pending++] = 0;
@@ -161,7 +169,7 @@ public static class Verifier
 
     /// <summary>Records the depth on arrival at <paramref name="target"/>; the first arrival queues it
     /// (each instruction is queued at most once, so <paramref name="work"/> never overflows).</summary>
-    private static string? Merge(int[] depthAt, int[] work, ref int pending, int target, int depth)
+    private static string? Merge(Span<int> depthAt, int[] work, ref int pending, int target, int depth)
     {
         if (depthAt[target] == NotReached)
         {
@@ -175,7 +183,7 @@ public static class Verifier
     }
 
     /// <summary><paramref name="depthAt"/> marks instruction starts (pass 1), for jump targets.</summary>
-    private static string? CheckArgument(ModuleImage module, CodeObject code, Instruction instruction, int[] depthAt)
+    private static string? CheckArgument(ModuleImage module, CodeObject code, Instruction instruction, Span<int> depthAt)
     {
         int arg = instruction.Arg;
         string name = instruction.Info.Name;
@@ -208,7 +216,7 @@ public static class Verifier
             {
                 long target = instruction.Info.Arg == ArgKind.JumpRelative ? (long)instruction.Next + arg : arg;
                 if (target >= code.Code.Length) return $"{name} jumps to {target}, outside the code ({code.Code.Length} bytes)";
-                return depthAt[target] != NotAnInstruction ? null : $"{name} jumps to {target}, which is not the start of an instruction";
+                return depthAt[(int)target] != NotAnInstruction ? null : $"{name} jumps to {target}, which is not the start of an instruction";
             }
             default:
                 return $"{name} has an unknown argument kind";

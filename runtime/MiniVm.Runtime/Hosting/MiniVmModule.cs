@@ -55,7 +55,7 @@ public sealed class MiniVmModule : IDisposable
     {
         get
         {
-            lock (_gate) return _preparedTiered ??= new PreparedModule(Image, specialize: true, tiered: true);
+            lock (_gate) return _preparedTiered ??= Prepared.TieredForm();
         }
     }
 
@@ -152,6 +152,16 @@ public sealed class MiniVmModule : IDisposable
         int maxFileSize = limits.MaxFileSize;
         if (stream.CanSeek && stream.Length - stream.Position > maxFileSize)
             throw new MiniVmLoadException(name, $"file is larger than the limit of {maxFileSize} bytes");
+        if (stream.CanSeek)
+        {
+            // The size is known: read into an array of exactly that size (no growing buffer to copy
+            // from), unless the stream turns out longer than it said.
+            long start = stream.Position;
+            var bytes = new byte[stream.Length - start];
+            if (stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false) == bytes.Length && stream.ReadByte() < 0)
+                return Load(bytes, name, limits);
+            stream.Position = start;
+        }
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;

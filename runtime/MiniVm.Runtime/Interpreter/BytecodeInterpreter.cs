@@ -45,6 +45,7 @@ internal static class BytecodeInterpreter
                 return segment[0];
             }
         }
+        entry.Prepare();
         return Execute(state, entry, 0, 0, entry.LocalCount);
     }
 
@@ -60,6 +61,7 @@ internal static class BytecodeInterpreter
     internal static Value Resume(ExecutionState state, int function, int instruction, int frameSlot, int depth)
     {
         var code = state.Code[function];
+        code.Prepare();
         state.Function = function;
         return Execute(state, code, instruction, frameSlot, frameSlot + code.LocalCount + depth);
     }
@@ -83,14 +85,15 @@ internal static class BytecodeInterpreter
     /// <summary>Runs <paramref name="code"/> from instruction <paramref name="instruction"/> on the
     /// frame at slot <paramref name="frameSlot"/> of the active segment, its operand stack's first free
     /// slot at <paramref name="topSlot"/>, until the activation returns with no more frames saved
-    /// than <see cref="ExecutionState.BaseFrameCount"/>.</summary>
+    /// than <see cref="ExecutionState.BaseFrameCount"/>. The caller has prepared <paramref name="code"/>
+    /// (<see cref="FunctionCode.Prepare"/>: a call here would make the loop's cursors start in other registers).</summary>
     private static Value Execute(ExecutionState state, FunctionCode code, int instruction, int frameSlot, int topSlot)
     {
         // Only the five cursors used by nearly every instruction are locals, so the JIT can give
         // each a callee-saved register; everything a call or a slow path needs lives in `state`.
         ref Value s0 = ref MemoryMarshal.GetArrayDataReference(state.Segment);
-        ref Instr pc = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(code.Code), instruction);
-        ref Value consts = ref MemoryMarshal.GetArrayDataReference(code.Constants);
+        ref Instr pc = ref Unsafe.Add(ref code.FirstInstruction, instruction);
+        ref Value consts = ref code.FirstConstant;
         ref Value frame = ref Unsafe.Add(ref s0, frameSlot);
         ref Value top = ref Unsafe.Add(ref s0, topSlot);
         string? error;
@@ -301,8 +304,19 @@ internal static class BytecodeInterpreter
                             goto case Op.TieredReturn;
                         }
                     }
-                    pc = ref MemoryMarshal.GetArrayDataReference(callee.Code);
-                    consts = ref MemoryMarshal.GetArrayDataReference(callee.Constants);
+                    // A callee not yet prepared starts with Op.Prepare: no check here.
+                    pc = ref callee.FirstInstruction;
+                    consts = ref callee.FirstConstant;
+                    continue;
+                }
+
+                case Op.Prepare:
+                {
+                    // The first call of a block (in any run): prepare it and start it (see FunctionCode).
+                    var block = state.Code[state.Function];
+                    block.Prepare();
+                    pc = ref block.FirstInstruction;
+                    consts = ref block.FirstConstant;
                     continue;
                 }
 
@@ -378,8 +392,9 @@ internal static class BytecodeInterpreter
                     ref CallFrame saved = ref state.Frames[--state.FrameCount];
                     FunctionCode caller = state.Code[saved.Function];
                     state.Function = saved.Function;
-                    pc = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(caller.Code), saved.ResumeAt);
-                    consts = ref MemoryMarshal.GetArrayDataReference(caller.Constants);
+                    // The caller ran in this loop, so it is prepared.
+                    pc = ref Unsafe.Add(ref caller.FirstInstruction, saved.ResumeAt);
+                    consts = ref caller.FirstConstant;
                     if (saved.Segment != state.ActiveSegment)
                     {
                         state.ActiveSegment = saved.Segment;

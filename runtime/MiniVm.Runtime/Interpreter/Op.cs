@@ -134,6 +134,11 @@ internal enum Op : byte
     ProfiledLoadGlobal,
     /// <summary>RETURN_VALUE that records the result's kind at the caller's call site.</summary>
     TieredReturn,
+
+    /// <summary>The one instruction of a code block not yet prepared (see <see cref="FunctionCode"/>):
+    /// prepares the block, then continues at its first instruction. A call enters it as it enters
+    /// any code, so the call path never checks whether its callee is prepared.</summary>
+    Prepare,
 }
 
 internal static class OpDecoding

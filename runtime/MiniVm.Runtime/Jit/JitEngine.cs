@@ -38,7 +38,7 @@ internal sealed class JitEngine : IDisposable
         _compiled = new CompiledFunction?[module.AllCode.Length];
         _failures = new Exception?[module.AllCode.Length];
         Counters = new int[module.AllCode.Length];
-        Profiles = module.AllCode.Select(code => new FunctionProfile(code.ParamCount, code.Code.Length)).ToArray();
+        Profiles = module.AllCode.Select(code => new FunctionProfile(code.ParamCount, code.InstructionCount)).ToArray();
         EntryTable = Marshal.UnsafeAddrOfPinnedArrayElement(_entries, 0);
     }
 
