@@ -21,14 +21,19 @@ internal static class GlobalWrites
     {
         var blocks = module.AllCode;
         var writes = new bool[blocks.Length];
-        var callees = new List<int>[blocks.Length];
+        // One pass over each block's bytes, with no decoded copy (a module may have thousands of
+        // functions, most never compiled), and a list only for blocks that call.
+        var callees = new List<int>?[blocks.Length];
         for (int f = 0; f < blocks.Length; f++)
         {
-            callees[f] = [];
-            foreach (var instruction in Instruction.DecodeAll(blocks[f].Source.Code))
+            byte[] code = blocks[f].Source.Code;
+            for (int offset = 0; offset < code.Length;)
             {
+                if (!Instruction.TryDecode(code, offset, out var instruction, out string error))
+                    throw new InvalidOperationException($"offset {offset}: {error}"); // verified code decodes
                 if (instruction.Info.Code == OpCode.StoreGlobal) writes[f] = true;
-                else if (instruction.Info.Code == OpCode.CallFunction) callees[f].Add(instruction.Arg);
+                else if (instruction.Info.Code == OpCode.CallFunction) (callees[f] ??= []).Add(instruction.Arg);
+                offset = instruction.Next;
             }
         }
         // A caller of a block that writes writes too: until nothing changes (each pass settles at
@@ -38,8 +43,8 @@ internal static class GlobalWrites
             changed = false;
             for (int f = 0; f < blocks.Length; f++)
             {
-                if (writes[f]) continue;
-                foreach (int callee in callees[f])
+                if (writes[f] || callees[f] is not { } calls) continue;
+                foreach (int callee in calls)
                 {
                     if (!writes[callee]) continue;
                     writes[f] = changed = true;
