@@ -368,8 +368,8 @@ internal sealed partial class FunctionCompiler
         if (_inline is not null) CheckInlineFrameUse(operand);
         return operand.Kind switch
         {
-        OperandKind.Slot => __[rbx + (_frameBase + SlotDisplacement(operand.Index) + extra)],
-        OperandKind.Local => __[rbx + (_frameBase + operand.Index * SlotSize + extra)],
+            OperandKind.Slot => __[rbx + (_frameBase + SlotDisplacement(operand.Index) + extra)],
+            OperandKind.Local => __[rbx + (_frameBase + operand.Index * SlotSize + extra)],
             OperandKind.Global => __[r13 + (operand.Index * SlotSize + extra)],
             _ => throw new InvalidOperationException("a constant has no address"),
         };
