@@ -29,7 +29,9 @@ internal static class DotnetCli
     private static readonly HashSet<string> BuildCommands = ["build", "publish", "clean", "pack"];
 
     /// <param name="nugetPackages">The NuGet packages folder, or null for the machine's own.</param>
-    public static Result Run(string workingDirectory, string? nugetPackages, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null)
+    /// <param name="cancellation">Kills the command (and its children) and throws when cancelled.</param>
+    public static Result Run(string workingDirectory, string? nugetPackages, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null,
+        CancellationToken cancellation = default)
     {
         var args = arguments.ToList();
         if (args.Count > 0 && BuildCommands.Contains(args[0]))
@@ -73,10 +75,16 @@ internal static class DotnetCli
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) { output.Append(e.Data).Append('\n'); stderr.Append(e.Data).Append('\n'); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        while (!process.WaitForExit(TimeSpan.FromMilliseconds(250)))
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 10 minutes");
+            if (cancellation.IsCancellationRequested || DateTime.UtcNow > deadline)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                cancellation.ThrowIfCancellationRequested();
+                throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in 10 minutes");
+            }
         }
         process.WaitForExit();
         lock (output) return new Result(process.ExitCode, output.ToString(), stdout.ToString(), stderr.ToString());
