@@ -34,7 +34,9 @@ internal sealed class SdkPackages : IDisposable
 
     private SdkPackages()
     {
-        Root = Directory.CreateTempSubdirectory("minivm-sdk-tests-").FullName;
+        RemoveFoldersOfEndedRuns();
+        Root = Directory.CreateTempSubdirectory(FolderPrefix).FullName;
+        File.WriteAllText(Path.Combine(Root, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Version = $"0.0.1-sdktest.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         Feed = Path.Combine(Root, "feed");
         ToolFeedDirectory = Path.Combine(Root, "tool-feed");
@@ -60,6 +62,44 @@ internal sealed class SdkPackages : IDisposable
         // restores reading the SDK feed meanwhile never see a half-written package). The same
         // artifacts path: the runtime it references is already built.
         _toolPack = Task.Run(() => Pack(RepositoryProject("tool", "MiniVm.Tool"), ToolFeedDirectory, ["MiniVm.Tool"], _stopToolPack.Token));
+    }
+
+    private const string FolderPrefix = "minivm-sdk-tests-";
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>
+    /// The test host may be ended before its exit handlers finish (the test platform stops it once
+    /// the results are in), which leaves a run's folder (hundreds of MB) behind: each run removes
+    /// the folders whose test host has ended. A folder without an owner file is left alone.
+    /// </summary>
+    private static void RemoveFoldersOfEndedRuns()
+    {
+        foreach (string folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            try
+            {
+                string owner = Path.Combine(folder, OwnerFile);
+                if (!File.Exists(owner) || !int.TryParse(File.ReadAllText(owner), out int pid) || IsRunning(pid)) continue;
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's, or being removed: not worth failing the run over.
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static string RepositoryProject(string folder, string name) => Path.Combine(TestPaths.RepositoryRoot, folder, name, name + ".csproj");
@@ -211,8 +251,8 @@ internal sealed class SdkPackages : IDisposable
         {
             // Cancelled here, or failed: reported by the tests that asked for the tool feed.
         }
-        // Nothing may outlive the tests: no node reuse was allowed, and this stops any server anyway.
-        DotnetCli.Run(Root, NuGetPackages, ["build-server", "shutdown"]);
+        // The folder first: the test host may be stopped soon after the results are in (the next
+        // run removes what is left then).
         try
         {
             Directory.Delete(Root, recursive: true);
@@ -221,6 +261,8 @@ internal sealed class SdkPackages : IDisposable
         {
             // A temporary folder left behind is not worth failing the run over.
         }
+        // Nothing may outlive the tests: no node reuse was allowed, and this stops any server anyway.
+        DotnetCli.Run(Path.GetTempPath(), NuGetPackages, ["build-server", "shutdown"]);
     }
 }
 
