@@ -255,6 +255,9 @@ internal sealed class SdkPackages : IDisposable
         // run removes what is left then).
         try
         {
+            // The owner file last, so a deletion cut short is still recognised as this run's.
+            foreach (string folder in Directory.EnumerateDirectories(Root)) Directory.Delete(folder, recursive: true);
+            foreach (string file in Directory.EnumerateFiles(Root).Where(f => Path.GetFileName(f) != OwnerFile)) File.Delete(file);
             Directory.Delete(Root, recursive: true);
         }
         catch (IOException)
