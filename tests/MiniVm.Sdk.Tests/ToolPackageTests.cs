@@ -1,38 +1,31 @@
-namespace MiniVm.Tests;
+namespace MiniVm.Sdk.Tests;
 
 /// <summary>
-/// The tool as users get it: packed into a folder feed with a version unique to this run,
-/// installed into a tool manifest and into a tool path (isolated NuGet packages folder), and
-/// run as <c>dotnet minivm</c> both ways and as the <c>dotnet-minivm</c> executable.
+/// The tool as users get it: packed into a folder feed with a version unique to this run (the
+/// run's <see cref="SdkPackages"/>, which packs it once with the runtime and the SDK), installed
+/// into a tool manifest and into a tool path (isolated NuGet packages folder), and run as
+/// <c>dotnet minivm</c> both ways and as the <c>dotnet-minivm</c> executable.
 /// </summary>
-public sealed class ToolPackageTests : IDisposable
+public sealed class ToolPackageTests
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("minivm-toolpkg-").FullName;
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    private static SdkPackages Packages => SdkPackages.Shared;
 
     [Fact]
     public void PackedToolInstallsAndRunsAsDotnetMinivm()
     {
-        string version = $"0.0.1-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
-        string feed = Path.Combine(_root, "feed");
-        string packages = Path.Combine(_root, "nuget-packages");
-        string project = Path.Combine(TestPaths.RepositoryRoot, "tool", "MiniVm.Tool", "MiniVm.Tool.csproj");
-        // This machine's package and the portable one (the other platforms' packages take minutes
-        // to compile ahead of time and cannot be installed here).
-        string here = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
-        string rids = here is "linux-x64" or "win-x64" ? $"\"{here};any\"" : "any";
-        DotnetCli.Run(_root, packages, ["pack", project, "-c", "Release", "-o", feed, $"-p:MiniVmVersion={version}",
-                $"-p:ToolPackageRuntimeIdentifiers={rids}", "--artifacts-path", Path.Combine(_root, "artifacts")])
-            .AssertSuccess("dotnet pack");
+        string version = Packages.Version;
+        string feed = Packages.ToolFeed;
+        string packages = Packages.NuGetPackages;
+        string root = Packages.NewFolder("tool");
 
-        string work = Path.Combine(_root, "work");
+        string work = Path.Combine(root, "work");
         Directory.CreateDirectory(work);
         File.WriteAllText(Path.Combine(work, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
-                <add key="test-feed" value="{feed}" />
+                <clear />
+                <add key="test-tool-feed" value="{System.Security.SecurityElement.Escape(feed)}" />
               </packageSources>
             </configuration>
             """);
@@ -44,11 +37,11 @@ public sealed class ToolPackageTests : IDisposable
         Assert.Equal("hello 635\n", local.Output);
         Assert.Equal(version + "\n", DotnetCli.Run(work, packages, ["minivm", "--version"]).Output);
 
-        string toolPath = Path.Combine(_root, "tools");
+        string toolPath = Path.Combine(root, "tools");
         DotnetCli.Run(work, packages, ["tool", "install", "MiniVm.Tool", "--version", version, "--tool-path", toolPath]).AssertSuccess("dotnet tool install (tool path)");
         // A global tool is found on PATH as dotnet-minivm, which is what 'dotnet minivm' looks for.
         string path = toolPath + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
-        string elsewhere = Path.Combine(_root, "elsewhere");
+        string elsewhere = Path.Combine(root, "elsewhere");
         Directory.CreateDirectory(elsewhere);
         var global = DotnetCli.Run(elsewhere, packages, ["minivm", "run", Path.Combine(work, "hello.expr")], new Dictionary<string, string?> { ["PATH"] = path })
             .AssertSuccess("dotnet minivm run (tool on PATH)");
