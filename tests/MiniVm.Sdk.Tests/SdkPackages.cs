@@ -61,7 +61,13 @@ internal sealed class SdkPackages : IDisposable
         // The tool's packages are packed next, in the background, into a feed of their own (so
         // restores reading the SDK feed meanwhile never see a half-written package). The same
         // artifacts path: the runtime it references is already built.
-        _toolPack = Task.Run(() => Pack(RepositoryProject("tool", "MiniVm.Tool"), ToolFeedDirectory, ["MiniVm.Tool"], _stopToolPack.Token));
+        // Only this machine's RID-specific package and the portable one: the other platform's
+        // ahead-of-time compile takes minutes and its package cannot be installed here (build.sh
+        // packs them all).
+        string here = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        string rids = here is "linux-x64" or "win-x64" ? $"\"{here};any\"" : "any";
+        _toolPack = Task.Run(() => Pack(RepositoryProject("tool", "MiniVm.Tool"), ToolFeedDirectory, ["MiniVm.Tool"], _stopToolPack.Token,
+            $"-p:ToolPackageRuntimeIdentifiers={rids}"));
     }
 
     private const string FolderPrefix = "minivm-sdk-tests-";
@@ -107,10 +113,10 @@ internal sealed class SdkPackages : IDisposable
     /// <summary>Packs a project or solution at this run's version; packing restores the
     /// repository's own dependencies from the machine's packages folder (nugetPackages: null),
     /// only the projects under test use the isolated one.</summary>
-    private void Pack(string projectOrSolution, string feed, string[] ids, CancellationToken cancellation = default)
+    private void Pack(string projectOrSolution, string feed, string[] ids, CancellationToken cancellation = default, params string[] properties)
     {
         var pack = DotnetCli.Run(Root, null, ["pack", projectOrSolution, "-c", "Release", $"-p:MiniVmVersion={Version}",
-            $"-p:PackageOutputPath={feed}{Path.DirectorySeparatorChar}", "--artifacts-path", Path.Combine(Root, "artifacts")], cancellation: cancellation);
+            $"-p:PackageOutputPath={feed}{Path.DirectorySeparatorChar}", "--artifacts-path", Path.Combine(Root, "artifacts"), .. properties], cancellation: cancellation);
         if (pack.ExitCode != 0)
             throw new InvalidOperationException($"packing {string.Join(", ", ids)} failed (exit code {pack.ExitCode}):\n{pack.Output}");
         foreach (string id in ids)
