@@ -171,12 +171,15 @@ internal sealed class SdkPackages : IDisposable
     private string Projects { get; }
 
     /// <summary>A nuget.config that sees only the test feed.</summary>
-    public string NuGetConfig => $"""
+    public string NuGetConfig => NuGetConfigFor(Feed);
+
+    /// <summary>A nuget.config that sees only the folder feed <paramref name="feed"/>.</summary>
+    public static string NuGetConfigFor(string feed) => $"""
         <?xml version="1.0" encoding="utf-8"?>
         <configuration>
           <packageSources>
             <clear />
-            <add key="minivm-test-feed" value="{SecurityElement.Escape(Feed)}" />
+            <add key="minivm-test-feed" value="{SecurityElement.Escape(feed)}" />
           </packageSources>
         </configuration>
         """;

@@ -20,15 +20,7 @@ public sealed class ToolPackageTests
 
         string work = Path.Combine(root, "work");
         Directory.CreateDirectory(work);
-        File.WriteAllText(Path.Combine(work, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="test-tool-feed" value="{System.Security.SecurityElement.Escape(feed)}" />
-              </packageSources>
-            </configuration>
-            """);
+        File.WriteAllText(Path.Combine(work, "nuget.config"), SdkPackages.NuGetConfigFor(feed));
         File.WriteAllText(Path.Combine(work, "hello.expr"), "print(\"hello\", 12 * 48 + 59);\n");
 
         DotnetCli.Run(work, packages, ["new", "tool-manifest"]).AssertSuccess("dotnet new tool-manifest");
