@@ -58,7 +58,7 @@ internal sealed partial class FunctionCompiler
         for (int k = Math.Max(1, _function.ParamCount); k < only.Length; k++) only[k] = true;
         for (int i = 0; i < _code.Length; i++)
         {
-            if (_code[i].Info.Code != OpCode.LoadFast || _depth[i] < 0 || !_kinds.Reached(i)) continue;
+            if (_code[i].Info.Code != OpCode.LoadFast || !HasCode(i)) continue;
             int k = _code[i].Arg;
             if (!only[k] || _kinds.TryConstantLocal(i, k, out _)) continue;
             var kinds = _kinds.Local(i, k);
@@ -75,7 +75,7 @@ internal sealed partial class FunctionCompiler
     private bool FoldsEveryRead(int local)
     {
         for (int i = 0; i < _code.Length; i++)
-            if (_code[i].Info.Code == OpCode.LoadFast && _code[i].Arg == local && _depth[i] >= 0 && _kinds.Reached(i)
+            if (_code[i].Info.Code == OpCode.LoadFast && _code[i].Arg == local && HasCode(i)
                 && !_kinds.TryConstantLocal(i, local, out _))
                 return false;
         return true;

@@ -169,7 +169,7 @@ internal sealed partial class FunctionCompiler
     {
         var returns = new List<int>();
         for (int i = 0; i < _code.Length; i++)
-            if (_code[i].Info.Code == OpCode.ReturnValue && _depth[i] >= 0 && _kinds.Reached(i)) returns.Add(i);
+            if (_code[i].Info.Code == OpCode.ReturnValue && HasCode(i)) returns.Add(i);
         return returns;
     }
 
@@ -208,7 +208,7 @@ internal sealed partial class FunctionCompiler
     private bool NothingCompiledBetween(int from, int to)
     {
         for (int k = from + 1; k < to; k++)
-            if (_depth[k] >= 0 && _kinds.Reached(k)) return false;
+            if (HasCode(k)) return false;
         return true;
     }
 }

@@ -75,7 +75,7 @@ internal sealed partial class FunctionCompiler
     }
 
     /// <summary>Whether instruction <paramref name="j"/> is compiled and only the previous one leads to it.</summary>
-    private bool Flows(int j) => !_isTarget[j] && _depth[j] >= 0 && _kinds.Reached(j);
+    private bool Flows(int j) => !_isTarget[j] && HasCode(j);
 
     /// <summary>Leaves the int result in rax (or float result in xmm0) in place of storing it to <paramref name="slot"/>.</summary>
     private void KeepInRegister(Operand slot, ValueKind kind, int taker)

@@ -133,9 +133,9 @@ internal sealed partial class FunctionCompiler
         _speculation = _kinds.Ran ? request.Speculation : null;
         // An inline body leaves its caller's registers as they are, and may use the ones after them.
         _promotion = inline is not null
-            ? RegisterPromotion.ForInlineBody(_code, function.LocalCount, _kinds, i => _depth[i] >= 0 && _kinds.Reached(i), inline.Caller._promotion)
+            ? RegisterPromotion.ForInlineBody(_code, function.LocalCount, _kinds, HasCode, inline.Caller._promotion)
             : RegisterPromotion.Choose(_code, function.LocalCount, module.Image.Globals.Length, _kinds,
-                i => _depth[i] >= 0 && _kinds.Reached(i), _loopHeaders, _loopEnds);
+                HasCode, _loopHeaders, _loopEnds);
         _registerOnly = inline is not null ? RegisterOnlyLocals() : [];
     }
 
@@ -231,12 +231,16 @@ internal sealed partial class FunctionCompiler
         return new CompiledBlock(writer.ToArray(), (int)result.GetLabelRIP(external), osr, starts, [.. _deoptPoints]);
     }
 
+    /// <summary>Whether instruction <paramref name="i"/> gets code: it is reachable (the verifier gives
+    /// unreachable code no stack depth), and not only through a branch bet against.</summary>
+    private bool HasCode(int i) => _depth[i] >= 0 && _kinds.Reached(i);
+
     /// <summary>The code of every reachable instruction, in order (slow paths are added to <see cref="_outOfLine"/>).</summary>
     private void EmitBody()
     {
         for (int i = 0; i < _code.Length; i++)
         {
-            if (_depth[i] < 0 || !_kinds.Reached(i)) continue; // unreachable (or only through a branch bet against): no code
+            if (!HasCode(i)) continue;
             if (_isTarget[i])
             {
                 FlushAll();
