@@ -49,6 +49,8 @@ internal sealed partial class FunctionCompiler
             last = i + 1;
         }
 
+        if (overflowExit is { } exit && !returns && TryInPlace(op, a, b, destination, exit)) return last;
+
         var slow = overflowExit ?? _asm.CreateLabel();
         var done = _asm.CreateLabel();
         var aKinds = KindsOf(a);
@@ -124,6 +126,45 @@ internal sealed partial class FunctionCompiler
         });
         return last;
     }
+
+    /// <summary>
+    /// <c>v = v op b</c> (a store, not a return, follows) on a variable promoted to a general register, ints proved, with overflow
+    /// a deoptimization exit: the operation works on the register itself (<c>add rsi, 1; jo</c>),
+    /// with no copy through rax and back. On overflow the register holds the wrapped value, but
+    /// the exit loads every promoted register from memory first, and memory still has the value
+    /// from before (variables are written through, after the operation).
+    /// </summary>
+    private bool TryInPlace(OpCode op, Operand a, Operand b, Operand destination, Label overflowExit)
+    {
+        if (a != destination || b == destination || !_promotion.TryInt(destination, out var register)) return false;
+        bool smallConstant = IsSmallInt(b);
+        AssemblerRegister64 operand = rcx;
+        if (smallConstant) { }
+        else if (_promotion.TryInt(b, out var bRegister)) operand = bRegister;
+        else LoadInt(b, rcx, overflowExit); // (proved an int: a plain load)
+        int k = smallConstant ? (int)ConstantValue(b).Bits : 0;
+        switch (op)
+        {
+            case OpCode.BinaryAdd when smallConstant: _asm.add(register, k); break;
+            case OpCode.BinaryAdd: _asm.add(register, operand); break;
+            case OpCode.BinarySubtract when smallConstant: _asm.sub(register, k); break;
+            case OpCode.BinarySubtract: _asm.sub(register, operand); break;
+            case OpCode.BinaryMultiply when smallConstant: _asm.imul(register, register, k); break;
+            default: _asm.imul(register, operand); break;
+        }
+        _asm.jo(overflowExit);
+        Overwriting(destination);
+        if (!IsRegisterOnly(destination))
+        {
+            _asm.mov(Bits(destination), register);
+            StoreKind(destination, ValueKind.Int);
+        }
+        return true;
+    }
+
+    /// <summary>An int constant that fits an instruction's 32-bit immediate.</summary>
+    private bool IsSmallInt(Operand operand) =>
+        operand.Kind == OperandKind.Const && ConstantValue(operand).Kind == ValueKind.Int && ConstantValue(operand).Bits == (int)ConstantValue(operand).Bits;
 
     /// <summary>Two number constants: the result the interpreter would compute, if it computes one
     /// (an error, such as an overflow, is left to run time).</summary>
@@ -219,8 +260,7 @@ internal sealed partial class FunctionCompiler
 
     private void EmitIntOperation(OpCode op, Operand b, Label slow, bool bInRcx)
     {
-        bool smallConstant = !bInRcx && b.Kind == OperandKind.Const && ConstantValue(b).Kind == ValueKind.Int
-            && ConstantValue(b).Bits == (int)ConstantValue(b).Bits;
+        bool smallConstant = !bInRcx && IsSmallInt(b);
         switch (op)
         {
             case OpCode.BinaryAdd:

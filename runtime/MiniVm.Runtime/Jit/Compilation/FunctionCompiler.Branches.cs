@@ -91,15 +91,18 @@ internal sealed partial class FunctionCompiler
         }
         if (May(aKinds, KindSet.Int) && May(bKinds, KindSet.Int))
         {
-            bool bInRcx = LoadOperandsAsInts(a, b, slow);
-            if (!bInRcx && b.Kind == OperandKind.Const && ConstantValue(b).Bits == (int)ConstantValue(b).Bits)
+            if (!TryCompareInRegisters(a, b))
             {
-                _asm.cmp(rax, (int)ConstantValue(b).Bits);
-            }
-            else
-            {
-                if (!bInRcx) LoadInt(b, rcx, slow);
-                _asm.cmp(rax, rcx);
+                bool bInRcx = LoadOperandsAsInts(a, b, slow);
+                if (!bInRcx && IsSmallInt(b))
+                {
+                    _asm.cmp(rax, (int)ConstantValue(b).Bits);
+                }
+                else
+                {
+                    if (!bInRcx) LoadInt(b, rcx, slow);
+                    _asm.cmp(rax, rcx);
+                }
             }
             if (fused)
             {
@@ -166,6 +169,17 @@ internal sealed partial class FunctionCompiler
             }
         });
         return fused ? i + 1 : i;
+    }
+
+    /// <summary>A promoted variable proved an int against a small int constant or another such
+    /// variable: compared where it is (<c>cmp rsi, 20000000</c>), with no copy to rax first.</summary>
+    private bool TryCompareInRegisters(Operand a, Operand b)
+    {
+        if (KindsOf(a) != KindSet.Int || KindsOf(b) != KindSet.Int || !_promotion.TryInt(a, out var left)) return false;
+        if (IsSmallInt(b)) _asm.cmp(left, (int)ConstantValue(b).Bits);
+        else if (_promotion.TryInt(b, out var right)) _asm.cmp(left, right);
+        else return false;
+        return true;
     }
 
     /// <summary>al = the comparison of the doubles in xmm0 and xmm1 (false when either is NaN, except for !=).</summary>

@@ -220,15 +220,13 @@ internal sealed partial class FunctionCompiler
         _asm.mov(eax, 1);
         Epilogue();
 
-        var writer = new ByteWriter();
-        var result = _asm.Assemble(writer, 0, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        var assembled = _emission.Assemble();
         var osr = new int[_code.Length];
         Array.Fill(osr, -1);
-        for (int h = 0; h < osrLabels.Length; h++) osr[_loopHeaders[h]] = (int)result.GetLabelRIP(osrLabels[h]);
-        var offsets = result.Result[0].NewInstructionOffsets;
+        for (int h = 0; h < osrLabels.Length; h++) osr[_loopHeaders[h]] = assembled.OffsetOf(osrLabels[h]);
         var starts = new int[_code.Length];
-        for (int i = 0; i < starts.Length; i++) starts[i] = _asmStart[i] < 0 ? -1 : (int)offsets[_asmStart[i]];
-        return new CompiledBlock(writer.ToArray(), (int)result.GetLabelRIP(external), osr, starts, [.. _deoptPoints]);
+        for (int i = 0; i < starts.Length; i++) starts[i] = _asmStart[i] < 0 ? -1 : assembled.OffsetOfInstruction(_asmStart[i]);
+        return new CompiledBlock(assembled.Code, assembled.OffsetOf(external), osr, starts, [.. _deoptPoints]);
     }
 
     /// <summary>Whether instruction <paramref name="i"/> gets code: it is reachable (the verifier gives
@@ -685,14 +683,8 @@ internal sealed partial class FunctionCompiler
         _asm.jmp(_fail);
     }
 
-    /// <summary>Binds <paramref name="label"/> to the next instruction. Iced allows one label per
-    /// instruction, so a second label at the same place gets a one-byte nop of its own.</summary>
-    private void Bind(ref Label label)
-    {
-        if (_emission.LastBound == _asm.Instructions.Count) _asm.nop();
-        _asm.Label(ref label);
-        _emission.LastBound = _asm.Instructions.Count;
-    }
+    /// <summary>Binds <paramref name="label"/> to the next instruction (see <see cref="Emission"/>).</summary>
+    private void Bind(ref Label label) => _emission.Bind(ref label);
 
     /// <summary>Adds code emitted after the function body (slow paths stay out of the hot straight line).</summary>
     private void OutOfLine(Action emit)
@@ -710,23 +702,6 @@ internal sealed partial class FunctionCompiler
     /// not a jump target (nothing can arrive between the two).</summary>
     private OpCode? Next(int i) =>
         i + 1 < _code.Length && !_isTarget[i + 1] && _depth[i + 1] >= 0 ? _code[i + 1].Info.Code : null;
-}
-
-/// <summary>The code being emitted for one compiled block, shared by the bodies inlined into it:
-/// the assembler, the slow paths still to emit after the main line, and where the last label went.</summary>
-internal sealed class Emission
-{
-    public Assembler Assembler { get; } = new(64);
-    public List<Action> OutOfLine { get; } = [];
-    public int LastBound { get; set; } = -1;
-}
-
-/// <summary>Where Iced's assembler writes machine code: bytes in memory, installed in the code heap after.</summary>
-internal sealed class ByteWriter : CodeWriter
-{
-    private readonly List<byte> _bytes = [];
-    public override void WriteByte(byte value) => _bytes.Add(value);
-    public byte[] ToArray() => [.. _bytes];
 }
 
 /// <summary>A compiled code block before it is installed: position-independent machine code whose
