@@ -195,7 +195,7 @@ internal sealed class JitRun
         }
         Statistics.RecordDeoptimization(forced);
         Log?.Deoptimized(state, code, exit, frameSlot, forced);
-        if (exit.Reason == DeoptReason.OsrEntry) return EntryRefused;
+        if (exit.RefusesEntry) return EntryRefused;
         Resume(state, code.Index, exit.ResumeAt, exit.Depth, frameSlot, frameCount);
         return 0;
     }

@@ -174,12 +174,25 @@ internal enum DeoptReason : byte
     /// failed, or it needs a helper: an error, a string, the depth limit); the call runs again in
     /// the interpreter (<see cref="DeoptPoint.Detail"/>: the callee), and is not inlined again.</summary>
     InlinedCall,
+    /// <summary>The call depth limit is reached where a loop whose calls are inlined is entered
+    /// (they do not check it themselves: see FunctionCompiler.LoopDepthChecks.cs); the interpreter
+    /// runs the loop, and raises the error at the call if the call is made. At an on-stack-replacement
+    /// entry (<see cref="DeoptPoint.Detail"/>: <see cref="DeoptPoint.AtOsrEntry"/>), the entry is refused.</summary>
+    CallDepth,
 }
 
 /// <summary>One deoptimization exit of a compiled code block: the instruction the interpreter
 /// resumes at, the operand-stack depth there, and why it is taken (for an inlined call's exit
 /// that stands for a guard of the inline body, which guard).</summary>
-internal sealed record DeoptPoint(int ResumeAt, int Depth, DeoptReason Reason, int Detail, KindSet Expected, InlinedGuard? Inlined = null);
+internal sealed record DeoptPoint(int ResumeAt, int Depth, DeoptReason Reason, int Detail, KindSet Expected, InlinedGuard? Inlined = null)
+{
+    /// <summary>The <see cref="Detail"/> of a <see cref="DeoptReason.CallDepth"/> exit at an on-stack-replacement entry.</summary>
+    public const int AtOsrEntry = 1;
+
+    /// <summary>Whether the exit is at an on-stack-replacement entry, which it refuses: nothing has
+    /// run, and the interpreter goes on with the loop.</summary>
+    public bool RefusesEntry => Reason == DeoptReason.OsrEntry || (Reason == DeoptReason.CallDepth && Detail == AtOsrEntry);
+}
 
 /// <summary>A guard of an inline body: at the callee's instruction <paramref name="At"/>, for
 /// <paramref name="Reason"/> (with its detail and expected kinds, as a <see cref="DeoptPoint"/> of the callee's own).</summary>

@@ -110,14 +110,21 @@ internal sealed partial class FunctionCompiler
         throw new FrameRoomNeeded();
     }
 
+    /// <summary>Whether CALL_FUNCTION <paramref name="i"/> to <paramref name="calleeIndex"/> may be
+    /// inlined: an optimizing compile (not itself an inline body), a candidate callee with a
+    /// profile, not a recursive call, and a call site that has not left an inline body before.
+    /// (<see cref="TryInline"/> may still call there, for what it finds about the arguments.)</summary>
+    private bool MayInlineAt(int i, int calleeIndex) =>
+        _inline is null && _speculation is not null && _calleeSpeculation is not null && calleeIndex != _function.Index
+        && _speculation.MayInline(i) && Inlining.IsCandidate(_module.AllCode[calleeIndex]) && _calleeSpeculation(calleeIndex) is not null;
+
     /// <summary>Compiles CALL_FUNCTION <paramref name="i"/> as the callee's body, if it is a candidate
     /// (see <see cref="Inlining"/>) and this is an optimizing compile; false if it is not.</summary>
     private bool TryInline(int i, int calleeIndex)
     {
-        if (_inline is not null || _speculation is null || _calleeSpeculation is null || calleeIndex == _function.Index || !_speculation.MayInline(i))
-            return false;
+        if (!MayInlineAt(i, calleeIndex)) return false;
         var callee = _module.AllCode[calleeIndex];
-        if (!Inlining.IsCandidate(callee) || _calleeSpeculation(calleeIndex) is not { } bets) return false;
+        if (_calleeSpeculation!(calleeIndex) is not { } bets) return false;
 
         // What the caller knows of each argument, and the callee's bets on its parameters: a bet
         // narrower than the proof gets a guard at the body's entry.
@@ -165,10 +172,13 @@ internal sealed partial class FunctionCompiler
         inline.Bail = DeoptExit(i, DeoptReason.InlinedCall, calleeIndex, KindSet.Any, inline.Snapshot, inlined: null);
         for (int k = 0; k < argc; k++) Pop();
 
-        // The interpreter's depth limit. The frame record, the entry table, the native call and
-        // the return are what inlining leaves out.
-        _asm.cmp(r14d, __dword_ptr[r12 + JitContext.FrameLimitOffset]);
-        _asm.jae(inline.Bail);
+        // The interpreter's depth limit, unless the loop's entries check it (see LoopDepthChecks.cs).
+        // The frame record, the entry table, the native call and the return are what inlining leaves out.
+        if (!DepthCheckedByLoop(i))
+        {
+            _asm.cmp(r14d, __dword_ptr[r12 + JitContext.FrameLimitOffset]);
+            _asm.jae(inline.Bail);
+        }
         // Room in the stack segment, only for a body that uses memory past this frame's end (its
         // first compile finds out; see Address): seed 000's `test(true)` uses none, `dist` does.
         if (inline.ChecksFrameRoom)
@@ -202,7 +212,7 @@ internal sealed partial class FunctionCompiler
         // The result is in the callee's local 0, the caller's slot `position`, or is a constant
         // (the body's one return returns one). This code goes on with the kind bet on, if any.
         var result = Operand.Slot(position);
-        var resultBet = _speculation.Value(i, KindSet.Any);
+        var resultBet = _speculation!.Value(i, KindSet.Any);
         if (inline.Constant is { } constant)
         {
             if ((KindAnalysis.Of(constant.Kind) & resultBet) != 0)

@@ -137,6 +137,7 @@ internal sealed partial class FunctionCompiler
             : RegisterPromotion.Choose(_code, function.LocalCount, module.Image.Globals.Length, _kinds,
                 HasCode, _loopHeaders, _loopEnds);
         _registerOnly = inline is not null ? RegisterOnlyLocals() : [];
+        PlanLoopDepthChecks();
     }
 
     /// <summary>The last back-edge of each loop in <see cref="_loopHeaders"/>.</summary>
@@ -206,6 +207,7 @@ internal sealed partial class FunctionCompiler
             Bind(ref body);
             InternalEntry();
             EmitOsrGuards(_loopHeaders[h]);
+            EmitOsrDepthCheck(_loopHeaders[h]);
             LoadPromoted();
             _asm.jmp(_labels[_loopHeaders[h]]);
         }
@@ -248,7 +250,10 @@ internal sealed partial class FunctionCompiler
             }
             _asmStart[i] = _asm.Instructions.Count;
             _at = i;
+            EmitLoopDepthCheck(i);
+            int first = i;
             i = EmitInstruction(i);
+            AssertNoDepthCheckSwallowed(first, i);
             if (i >= _inRegisterOnlyTaker) _inRegisterOnly = Operand.None; // taken (see FunctionCompiler.ResultRegisters.cs)
         }
     }
