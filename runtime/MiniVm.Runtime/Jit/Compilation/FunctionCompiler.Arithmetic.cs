@@ -49,7 +49,7 @@ internal sealed partial class FunctionCompiler
             last = i + 1;
         }
 
-        if (overflowExit is { } exit && !returns && TryInPlace(op, a, b, destination, exit)) return last;
+        if (!returns && (overflowExit is { } exit ? TryInPlace(op, a, b, destination, exit) : TryFloatInPlace(op, a, b, destination))) return last;
 
         var slow = overflowExit ?? _asm.CreateLabel();
         var done = _asm.CreateLabel();
@@ -162,6 +162,36 @@ internal sealed partial class FunctionCompiler
         return true;
     }
 
+    /// <summary>
+    /// <c>v = v op b</c> (a store follows) on a variable promoted to an SSE register, v proved a
+    /// float and b a number: the operation works on the register itself (<c>addsd xmm2, xmm0</c>).
+    /// Float arithmetic cannot fail, so nothing needs the value from before.
+    /// </summary>
+    private bool TryFloatInPlace(OpCode op, Operand a, Operand b, Operand destination)
+    {
+        if (a != destination || b == destination || op == OpCode.BinaryModulo || !_promotion.TryFloat(destination, out var register)
+            || KindsOf(a) != KindSet.Float || KindsOf(b) is not (KindSet.Float or KindSet.Int))
+            return false;
+        var operand = xmm1;
+        if (_xmm0Holds == b) operand = xmm0;
+        else if (KindsOf(b) == KindSet.Float && _promotion.TryFloat(b, out var bRegister)) operand = bRegister;
+        else LoadNumber(b, xmm1, default); // (proved a number: no way out)
+        switch (op)
+        {
+            case OpCode.BinaryAdd: _asm.addsd(register, operand); break;
+            case OpCode.BinarySubtract: _asm.subsd(register, operand); break;
+            case OpCode.BinaryMultiply: _asm.mulsd(register, operand); break;
+            default: _asm.divsd(register, operand); break;
+        }
+        Overwriting(destination);
+        if (!IsRegisterOnly(destination))
+        {
+            _asm.movsd(__qword_ptr[Address(destination)], register);
+            StoreKind(destination, ValueKind.Float);
+        }
+        return true;
+    }
+
     /// <summary>An int constant that fits an instruction's 32-bit immediate.</summary>
     private bool IsSmallInt(Operand operand) =>
         operand.Kind == OperandKind.Const && ConstantValue(operand).Kind == ValueKind.Int && ConstantValue(operand).Bits == (int)ConstantValue(operand).Bits;
@@ -206,13 +236,16 @@ internal sealed partial class FunctionCompiler
     /// float; anything else goes to <paramref name="other"/>. Float arithmetic cannot fail.</summary>
     private void EmitFloatArithmetic(OpCode op, Operand a, Operand b, Operand destination, Label other, int taker = -1)
     {
-        LoadFloatOperands(a, b, other);
+        // The same value twice (`dx * dx`) is loaded once.
+        var right = a == b ? xmm0 : xmm1;
+        if (a == b) LoadNumber(a, xmm0, other);
+        else LoadFloatOperands(a, b, other);
         switch (op)
         {
-            case OpCode.BinaryAdd: _asm.addsd(xmm0, xmm1); break;
-            case OpCode.BinarySubtract: _asm.subsd(xmm0, xmm1); break;
-            case OpCode.BinaryMultiply: _asm.mulsd(xmm0, xmm1); break;
-            default: _asm.divsd(xmm0, xmm1); break;
+            case OpCode.BinaryAdd: _asm.addsd(xmm0, right); break;
+            case OpCode.BinarySubtract: _asm.subsd(xmm0, right); break;
+            case OpCode.BinaryMultiply: _asm.mulsd(xmm0, right); break;
+            default: _asm.divsd(xmm0, right); break;
         }
         if (taker >= 0) KeepInRegister(destination, ValueKind.Float, taker);
         else StoreFloat(destination, xmm0);
