@@ -208,6 +208,8 @@ internal sealed partial class FunctionCompiler
         var returned = inline.Return;
         Bind(ref returned);
         ForgetRegisters();
+        // A float result every return left in xmm0 is taken from there (dist's sqrt into `total + ...`).
+        if (inline.ResultInXmm0) _xmm0Holds = Operand.Slot(position);
 
         // The result is in the callee's local 0, the caller's slot `position`, or is a constant
         // (the body's one return returns one). This code goes on with the kind bet on, if any.
@@ -250,6 +252,19 @@ internal sealed class InlineBody(FunctionCompiler caller, int callAt, int callee
 
     /// <summary>Set if the body's one return returns a constant: then it is not written to the result slot.</summary>
     public Value? Constant { get; set; }
+
+    private int _returns;
+    private bool _allInXmm0 = true;
+
+    /// <summary>A return of the body, with the result written to the result slot: also in xmm0 (a float), or not.</summary>
+    public void Returned(bool inXmm0)
+    {
+        _returns++;
+        _allInXmm0 &= inXmm0;
+    }
+
+    /// <summary>Whether every return of the body arrives after the call with the result, a float, in xmm0 too.</summary>
+    public bool ResultInXmm0 => _returns > 0 && _allInXmm0 && Constant is null;
 }
 
 /// <summary>An inline body needs memory past its caller's frame, and the call has no check for

@@ -153,9 +153,16 @@ internal sealed partial class FunctionCompiler
                 // An inline body whose one return returns a constant passes it on as a constant
                 // (the caller writes it to the result slot if it needs it there).
                 if (_inline is not null && result.Kind == OperandKind.Const && ReachableReturns().Count == 1)
+                {
                     _inline.Constant = ConstantValue(result);
+                }
                 else
+                {
+                    // (Whether xmm0 has the result too, a float: the caller of an inline body may take it from there.)
+                    bool inXmm0 = _xmm0Holds == result && KindsOf(result) == KindSet.Float;
                     Copy(result, Operand.Local(0)); // frame slot 0, whether or not the code has locals
+                    _inline?.Returned(inXmm0);
+                }
                 EmitReturn(i);
                 return i;
             }
@@ -185,8 +192,8 @@ internal sealed partial class FunctionCompiler
         return kinds;
     }
 
-    /// <summary>RETURN_VALUE once the result is in frame slot 0: status 0, and leave.</summary>
-    /// <summary>RETURN_VALUE <paramref name="i"/>, with the result in local 0.</summary>
+    /// <summary>RETURN_VALUE <paramref name="i"/>, with the result in local 0: status 0, and leave
+    /// (an inline body: on to the code after the call).</summary>
     private void EmitReturn(int i)
     {
         if (_inline is not null)
