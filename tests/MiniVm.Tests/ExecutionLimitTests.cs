@@ -64,6 +64,65 @@ public sealed class ExecutionLimitTests
         Assert.Equal("error: execution budget exhausted (150 steps)\n  at <module> (limits.expr:3)\n", inCall.Error);
     }
 
+    // A loop whose every round makes an inlined call: its back-edge takes the next round's call
+    // step with its own (FunctionCompiler.StepReservation.cs). Output inside the loop shows how far
+    // a run got. One round is 3 steps (two calls, the back-edge); the first 500 rounds warm up the
+    // tiered mode's profiles, so the loop is entered by on-stack replacement with `sq` inlined.
+    private const string Reserving = """
+        fn sq(x) { return x * x; }
+        fn mix(a, b) { return a * 3 + b; }
+        let i = 0;
+        let t = 0;
+        while i < 900 {
+            t = t + sq(i + 1) % 7;
+            if i % 97 == 0 { print(t); }
+            t = mix(t, i) % 1000;
+            i = i + 1;
+        }
+        print(t);
+        """;
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public void ABudgetStopsALoopThatReservesItsCallStepsAtTheInterpretersStep(string mode) =>
+        AssertSameStopsAsTheInterpreter(() => OptionsFor(mode));
+
+    [Fact]
+    public void ExitsBeforeAReservedCallGiveItsStepBack()
+    {
+        // The forced-deoptimization mode with the usual threshold: the loop is compiled with the
+        // calls inlined, and its exits (the guard of `i + 1`, before `sq`) are each taken once.
+        AssertSameStopsAsTheInterpreter(() => new MiniVmOptions { Tier = MiniVmTier.Tiered, ForceDeoptimization = true });
+    }
+
+    private static void AssertSameStopsAsTheInterpreter(Func<MiniVmOptions> mode)
+    {
+        // Every budget around the on-stack replacement (about step 1,500) and the end (2,700), and a
+        // sample in between: the same output and the same error, at the same line, as the interpreter.
+        var budgets = Enumerable.Range(1, 2710 / 13).Select(k => k * 13L)
+            .Concat(Enumerable.Range(1480, 60).Select(k => (long)k))
+            .Concat(Enumerable.Range(2680, 30).Select(k => (long)k));
+        foreach (long budget in budgets)
+        {
+            var expected = Run(Reserving, new MiniVmOptions { Tier = MiniVmTier.Interpreter, MaxSteps = budget });
+            var options = mode();
+            options.MaxSteps = budget;
+            var actual = Run(Reserving, options);
+            Assert.True(expected.Output == actual.Output && expected.Error == actual.Error,
+                $"budget {budget}: expected\n{expected.Output}{expected.Error}\ngot\n{actual.Output}{actual.Error}");
+        }
+    }
+
+    [Fact]
+    public void TheTieredModesLoopReservesItsCallStepWithTheBackEdge()
+    {
+        // The test above is about this code: the back-edge takes two steps, and `sq` is inlined.
+        var listing = new StringWriter();
+        var outcome = Run(Reserving, new MiniVmOptions { Tier = MiniVmTier.Tiered, AssemblyListing = listing });
+        Assert.Null(outcome.Error);
+        Assert.Matches(@"sub\s+r15,2", listing.ToString());
+    }
+
     [Theory]
     [MemberData(nameof(Modes))]
     public void ABudgetStopsARunawayLoopAndRecursionInCompiledCode(string mode)

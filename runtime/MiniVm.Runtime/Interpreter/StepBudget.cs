@@ -49,6 +49,25 @@ internal sealed class StepBudget
         return null;
     }
 
+    /// <summary>
+    /// Takes <paramref name="steps"/> steps ahead of time (compiled code reserving a loop's next
+    /// inlined call with its back-edge), granting more first if the counter has fewer: true. False,
+    /// with nothing taken, when the budget cannot cover them (then the steps are taken one by one,
+    /// and the one that finds the budget spent fails the run at its own place). Throws
+    /// <see cref="OperationCanceledException"/> when the token is cancelled.
+    /// </summary>
+    public bool TryReserve(ref long stepsLeft, int steps)
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        while (stepsLeft < steps)
+        {
+            if (_notGranted == 0) return false;
+            stepsLeft += Grant();
+        }
+        stepsLeft -= steps;
+        return true;
+    }
+
     private long Grant()
     {
         long grant = Math.Min(_notGranted, _cancellation.CanBeCanceled ? PollInterval : long.MaxValue);

@@ -56,7 +56,7 @@ internal sealed class JitLog(TextWriter writer, JitEngine engine)
         var counted = new HashSet<int>(); // exits resuming at one instruction stand for one bet
         foreach (var exit in compiled.Block.DeoptPoints)
         {
-            if (exit.Reason is DeoptReason.OsrEntry or DeoptReason.CallDepth || !counted.Add(exit.Reason == DeoptReason.ParameterKind ? -1 - exit.Detail : exit.ResumeAt)) continue;
+            if (exit.Reason is DeoptReason.OsrEntry or DeoptReason.CallDepth or DeoptReason.StepReservation || !counted.Add(exit.Reason == DeoptReason.ParameterKind ? -1 - exit.Detail : exit.ResumeAt)) continue;
             if (exit.Reason is DeoptReason.BranchNeverTaken or DeoptReason.BranchAlwaysTaken) branches++;
             else if (exit.Reason == DeoptReason.InlinedCall) inlined++;
             else kinds++;
@@ -83,6 +83,7 @@ internal sealed class JitLog(TextWriter writer, JitEngine engine)
             DeoptReason.BranchNeverTaken => $"branch never taken (the jump to offset {code.Offsets[exit.ResumeAt + code.Code[exit.ResumeAt].Arg]})",
             DeoptReason.BranchAlwaysTaken => $"branch never taken (the fall-through to offset {code.Offsets[exit.ResumeAt + 1]})",
             DeoptReason.IntegerOverflow => "integer overflow",
+            DeoptReason.StepReservation => "the step budget is almost spent (the interpreter takes the loop's next steps one by one)",
             DeoptReason.CallDepth => "the call depth limit is reached on entering a loop with inlined calls (the interpreter runs it)",
             DeoptReason.InlinedCall => $"the inlined call to '{engine.CodeName(exit.Detail)}' left its compiled path (the call runs in the interpreter; it will not be inlined again)",
             _ => $"on-stack replacement refused: the frame holds other kinds than the compiled loop expects",

@@ -38,6 +38,7 @@ internal static unsafe class RuntimeHelpers
     public static readonly nint LeaveSegment = (nint)(delegate* unmanaged<JitContext*, Value*>)&LeaveSegmentHelper;
     public static readonly nint EnsureCompiled = (nint)(delegate* unmanaged<JitContext*, int, nint>)&EnsureCompiledHelper;
     public static readonly nint RenewSteps = (nint)(delegate* unmanaged<JitContext*, int, int, long>)&RenewStepsHelper;
+    public static readonly nint ReserveSteps = (nint)(delegate* unmanaged<JitContext*, int, long>)&ReserveStepsHelper;
     public static readonly nint Interpret = (nint)(delegate* unmanaged<JitContext*, Value*, int, nint>)&InterpretHelper;
     public static readonly nint Deoptimize = (nint)(delegate* unmanaged<JitContext*, Value*, int, int, long>)&DeoptimizeHelper;
 
@@ -241,6 +242,30 @@ internal static unsafe class RuntimeHelpers
             return Fail(state, e);
         }
     }
+
+    /// <summary>The steps of a loop's next inlined call, reserved ahead of time (see
+    /// FunctionCompiler.StepReservation.cs): 0 when taken, <see cref="StepsNotReserved"/> when the
+    /// budget cannot cover them (nothing taken), 1 with the run's cancellation pending.</summary>
+    [UnmanagedCallersOnly]
+    private static long ReserveStepsHelper(JitContext* context, int steps)
+    {
+        ExecutionState? state = null;
+        try
+        {
+            state = StateOf(context);
+            long left = context->StepsLeft;
+            if (!state.Budget.TryReserve(ref left, steps)) return StepsNotReserved;
+            context->StepsLeft = left;
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return Fail(state, e);
+        }
+    }
+
+    /// <summary>What <see cref="ReserveSteps"/> returns when the budget cannot cover the steps.</summary>
+    public const long StepsNotReserved = 2;
 
     /// <summary>Compiled code called <paramref name="function"/> through its interpreting entry (see
     /// <see cref="JitEngine.InterpretingEntry"/>) on <paramref name="frame"/>: counted and profiled,

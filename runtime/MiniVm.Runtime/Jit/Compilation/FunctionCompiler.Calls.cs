@@ -22,6 +22,7 @@ internal sealed partial class FunctionCompiler
     private void EmitCall(int i, int calleeIndex)
     {
         if (TryInline(i, calleeIndex)) return;
+        RequireNotReserved(i);
         FlushAll();
         var callee = _module.AllCode[calleeIndex];
         for (int k = 0; k < callee.ParamCount; k++) Pop();

@@ -80,8 +80,14 @@ internal sealed partial class FunctionCompiler
         OutOfLine(() =>
         {
             Bind(ref exit);
-            // An inlined call is re-run from its start: the interpreter takes its step again.
+            // An inlined call is re-run from its start: the interpreter takes its step again. Before
+            // a reserved call (FunctionCompiler.StepReservation.cs), its step is given back too.
             if (reason == DeoptReason.InlinedCall) _asm.inc(r15);
+            if (_stepReservedIn >= 0)
+            {
+                _asm.inc(r15);
+                _stepReservedIn = -1;
+            }
             // Promoted variables are written through, so memory has them; their registers may not
             // (an inline body's way out sets up a helper's arguments first), and the copies below read them.
             LoadPromoted();
@@ -179,6 +185,10 @@ internal enum DeoptReason : byte
     /// runs the loop, and raises the error at the call if the call is made. At an on-stack-replacement
     /// entry (<see cref="DeoptPoint.Detail"/>: <see cref="DeoptPoint.AtOsrEntry"/>), the entry is refused.</summary>
     CallDepth,
+    /// <summary>The step budget cannot cover a loop's next round with the call step its back-edge
+    /// reserves (FunctionCompiler.StepReservation.cs): the interpreter takes the round's steps one by
+    /// one (at an on-stack-replacement entry, <see cref="DeoptPoint.AtOsrEntry"/>: the entry is refused).</summary>
+    StepReservation,
 }
 
 /// <summary>One deoptimization exit of a compiled code block: the instruction the interpreter
@@ -186,12 +196,13 @@ internal enum DeoptReason : byte
 /// that stands for a guard of the inline body, which guard).</summary>
 internal sealed record DeoptPoint(int ResumeAt, int Depth, DeoptReason Reason, int Detail, KindSet Expected, InlinedGuard? Inlined = null)
 {
-    /// <summary>The <see cref="Detail"/> of a <see cref="DeoptReason.CallDepth"/> exit at an on-stack-replacement entry.</summary>
+    /// <summary>The <see cref="Detail"/> of a <see cref="DeoptReason.CallDepth"/> or <see cref="DeoptReason.StepReservation"/>
+    /// exit at an on-stack-replacement entry.</summary>
     public const int AtOsrEntry = 1;
 
     /// <summary>Whether the exit is at an on-stack-replacement entry, which it refuses: nothing has
     /// run, and the interpreter goes on with the loop.</summary>
-    public bool RefusesEntry => Reason == DeoptReason.OsrEntry || (Reason == DeoptReason.CallDepth && Detail == AtOsrEntry);
+    public bool RefusesEntry => Reason == DeoptReason.OsrEntry || (Reason is DeoptReason.CallDepth or DeoptReason.StepReservation && Detail == AtOsrEntry);
 }
 
 /// <summary>A guard of an inline body: at the callee's instruction <paramref name="At"/>, for

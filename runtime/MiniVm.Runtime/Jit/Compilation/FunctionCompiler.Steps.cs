@@ -20,6 +20,8 @@ internal sealed partial class FunctionCompiler
     /// <paramref name="resume"/>, which the caller binds right after.</summary>
     private void CountStep(int at, Label resume)
     {
+        if (StepReserved(at)) return; // the loop's back-edge took it (FunctionCompiler.StepReservation.cs)
+        RequireExactSteps();
         var exhausted = _asm.CreateLabel();
         _asm.dec(r15);
         _asm.js(exhausted);
@@ -81,6 +83,11 @@ internal sealed partial class FunctionCompiler
     /// (<c>dec r15; jns header; jmp renew</c>, the budget's renewal out of line).</summary>
     private void StepAndLoop(int jump)
     {
+        if (ReservingBackEdge(jump))
+        {
+            ReserveAndLoop(jump);
+            return;
+        }
         var header = _labels[_targetIndex[jump]];
         var renew = _asm.CreateLabel();
         _asm.dec(r15);

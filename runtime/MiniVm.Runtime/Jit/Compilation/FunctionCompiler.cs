@@ -69,10 +69,12 @@ internal sealed partial class FunctionCompiler
         _xmm0Holds = Operand.None;
     }
 
-    private FunctionCompiler(PreparedModule module, FunctionCode function, nint entryTable, CompileRequest request, HashSet<int> framedCalls)
+    private FunctionCompiler(PreparedModule module, FunctionCode function, nint entryTable, CompileRequest request, HashSet<int> framedCalls,
+        HashSet<int> noReservation)
         : this(module, function, entryTable, request, new Emission(), inline: null, entry: null)
     {
         _framedCalls = framedCalls;
+        _noReservation = noReservation;
     }
 
     /// <param name="emission">Where the code goes: a new block, or the caller's when <paramref name="inline"/> is set.</param>
@@ -137,7 +139,6 @@ internal sealed partial class FunctionCompiler
             : RegisterPromotion.Choose(_code, function.LocalCount, module.Image.Globals.Length, _kinds,
                 HasCode, _loopHeaders, _loopEnds);
         _registerOnly = inline is not null ? RegisterOnlyLocals() : [];
-        PlanLoopDepthChecks();
     }
 
     /// <summary>The last back-edge of each loop in <see cref="_loopHeaders"/>.</summary>
@@ -172,21 +173,29 @@ internal sealed partial class FunctionCompiler
         // An inlined call checks for room in the stack segment only if its body turns out to use
         // memory past this frame's end; such a call is found while compiling, and the compile
         // starts again with it in the set (once per such call: compiles are small and fast).
+        // Likewise a loop that turns out unable to reserve its call's step (FunctionCompiler.StepReservation.cs).
         var framedCalls = new HashSet<int>();
+        var noReservation = new HashSet<int>();
         while (true)
         {
             try
             {
-                return new FunctionCompiler(module, function, entryTable, request, framedCalls).Run();
+                return new FunctionCompiler(module, function, entryTable, request, framedCalls, noReservation).Run();
             }
             catch (FrameRoomNeeded)
             {
+            }
+            catch (StepReservationImpossible impossible)
+            {
+                noReservation.Add(impossible.Header);
             }
         }
     }
 
     private CompiledBlock Run()
     {
+        PlanLoopDepthChecks();
+        PlanStepReservations();
         _fail = _asm.CreateLabel();
         Prologue();
         EmitBody();
@@ -208,6 +217,7 @@ internal sealed partial class FunctionCompiler
             InternalEntry();
             EmitOsrGuards(_loopHeaders[h]);
             EmitOsrDepthCheck(_loopHeaders[h]);
+            EmitOsrStepReservation(_loopHeaders[h]);
             LoadPromoted();
             _asm.jmp(_labels[_loopHeaders[h]]);
         }
@@ -250,6 +260,7 @@ internal sealed partial class FunctionCompiler
             }
             _asmStart[i] = _asm.Instructions.Count;
             _at = i;
+            EnterReservationRegion(i);
             EmitLoopDepthCheck(i);
             int first = i;
             i = EmitInstruction(i);
@@ -651,6 +662,7 @@ internal sealed partial class FunctionCompiler
     /// failure exit if it returns non-zero.</summary>
     private void CallHelper(nint helper, bool checkStatus = true)
     {
+        RequireExactSteps();
         ForgetRegisters();
         if (_inline is not null)
         {
@@ -695,9 +707,11 @@ internal sealed partial class FunctionCompiler
     private void OutOfLine(Action emit)
     {
         int at = _at;
+        int reservedIn = _stepReservedIn;
         _outOfLine.Add(() =>
         {
             _at = at;
+            _stepReservedIn = reservedIn;
             ForgetRegisters(); // slow paths start from a jump, with nothing known about registers
             emit();
         });
