@@ -26,8 +26,11 @@ internal sealed partial class FunctionCompiler
             Push(Immediate(folded));
             return i;
         }
+        bool provedInts = KindsOf(_stack[Depth - 2]) == KindSet.Int && KindsOf(_stack.Top) == KindSet.Int;
+        // A loop counter's increment cannot overflow (FunctionCompiler.BoundedIncrements.cs).
+        bool cannotOverflow = provedInts && op == OpCode.BinaryAdd && IsBoundedIncrement(i);
         Label? overflowExit = _speculation is not null && op is OpCode.BinaryAdd or OpCode.BinarySubtract or OpCode.BinaryMultiply
-            && KindsOf(_stack[Depth - 2]) == KindSet.Int && KindsOf(_stack.Top) == KindSet.Int
+            && provedInts && !cannotOverflow
             ? DeoptExit(i, DeoptReason.IntegerOverflow)
             : null;
         var b = Pop();
@@ -49,7 +52,10 @@ internal sealed partial class FunctionCompiler
             last = i + 1;
         }
 
-        if (!returns && (overflowExit is { } exit ? TryInPlace(op, a, b, destination, exit) : TryFloatInPlace(op, a, b, destination))) return last;
+        if (!returns && (cannotOverflow || overflowExit is not null
+                ? TryInPlace(op, a, b, destination, overflowExit)
+                : TryFloatInPlace(op, a, b, destination)))
+            return last;
 
         var slow = overflowExit ?? _asm.CreateLabel();
         var done = _asm.CreateLabel();
@@ -134,14 +140,16 @@ internal sealed partial class FunctionCompiler
     /// the exit loads every promoted register from memory first, and memory still has the value
     /// from before (variables are written through, after the operation).
     /// </summary>
-    private bool TryInPlace(OpCode op, Operand a, Operand b, Operand destination, Label overflowExit)
+    /// <param name="overflowExit">Null for an add proved not to overflow (a loop counter's).</param>
+    private bool TryInPlace(OpCode op, Operand a, Operand b, Operand destination, Label? overflowExit)
     {
         if (a != destination || b == destination || !_promotion.TryInt(destination, out var register)) return false;
         bool smallConstant = IsSmallInt(b);
         AssemblerRegister64 operand = rcx;
         if (smallConstant) { }
         else if (_promotion.TryInt(b, out var bRegister)) operand = bRegister;
-        else LoadInt(b, rcx, overflowExit); // (proved an int: a plain load)
+        else if (overflowExit is { } notInt) LoadInt(b, rcx, notInt); // (proved an int: a plain load)
+        else return false;
         int k = smallConstant ? (int)ConstantValue(b).Bits : 0;
         switch (op)
         {
@@ -152,7 +160,7 @@ internal sealed partial class FunctionCompiler
             case OpCode.BinaryMultiply when smallConstant: _asm.imul(register, register, k); break;
             default: _asm.imul(register, operand); break;
         }
-        _asm.jo(overflowExit);
+        if (overflowExit is { } exit) _asm.jo(exit);
         Overwriting(destination);
         if (!IsRegisterOnly(destination))
         {

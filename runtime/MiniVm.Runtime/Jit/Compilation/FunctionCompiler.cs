@@ -196,6 +196,7 @@ internal sealed partial class FunctionCompiler
     {
         PlanLoopDepthChecks();
         PlanStepReservations();
+        PlanBoundedIncrements();
         _fail = _asm.CreateLabel();
         Prologue();
         EmitBody();
