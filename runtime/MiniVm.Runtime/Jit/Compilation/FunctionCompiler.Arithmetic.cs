@@ -134,8 +134,9 @@ internal sealed partial class FunctionCompiler
     }
 
     /// <summary>
-    /// <c>v = v op b</c> (a store, not a return, follows) on a variable promoted to a general register, ints proved, with overflow
-    /// a deoptimization exit: the operation works on the register itself (<c>add rsi, 1; jo</c>),
+    /// <c>v = v op b</c> (a store, not a return, follows) on a variable promoted to a general register,
+    /// ints proved, with overflow a deoptimization exit (or proved impossible: a loop counter's
+    /// increment): the operation works on the register itself (<c>add rsi, 1; jo</c>),
     /// with no copy through rax and back. On overflow the register holds the wrapped value, but
     /// the exit loads every promoted register from memory first, and memory still has the value
     /// from before (variables are written through, after the operation).

@@ -49,9 +49,7 @@ internal sealed partial class FunctionCompiler
         int variable = _code[backEdge - 3].Arg;
         long highest = (CompareKind)compare.Arg == CompareKind.Less ? limit.AsInt - 1 : limit.AsInt;
 
-        // Only the back-edge reaches the header.
-        if (HasCode(header - 1) && _code[header - 1].Info.Flow is FlowKind.Next or FlowKind.ConditionalJump) return null;
-        if (!OnlyJumpTo(header, backEdge)) return null;
+        if (!ReachedOnlyBy(header, backEdge)) return null;
 
         // The one store to v in the loop, and it is `v = v + k`.
         int? add = null;

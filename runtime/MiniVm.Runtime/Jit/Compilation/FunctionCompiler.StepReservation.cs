@@ -47,8 +47,7 @@ internal sealed partial class FunctionCompiler
         {
             int header = _loopHeaders[l], backEdge = _loopEnds[l];
             if (header == 0 || _noReservation.Contains(header) || !HasCode(header) || !HasCode(backEdge)) continue;
-            if (HasCode(header - 1) && _code[header - 1].Info.Flow is FlowKind.Next or FlowKind.ConditionalJump) continue;
-            if (!OnlyJumpTo(header, backEdge)) continue;
+            if (!ReachedOnlyBy(header, backEdge)) continue;
             int call = ReservableCall(header, backEdge);
             if (call < 0) continue;
             _reservedRegion ??= Unset();
@@ -69,11 +68,14 @@ internal sealed partial class FunctionCompiler
         return byInstruction;
     }
 
-    /// <summary>Whether <paramref name="jump"/> is the only jump to <paramref name="target"/>.</summary>
-    private bool OnlyJumpTo(int target, int jump)
+    /// <summary>Whether loop header <paramref name="header"/> is reached only by <paramref name="backEdge"/>:
+    /// no other jump goes there, and the instruction before it does not fall into it.</summary>
+    private bool ReachedOnlyBy(int header, int backEdge)
     {
+        if (header == 0) return false; // the entry falls into it
+        if (HasCode(header - 1) && _code[header - 1].Info.Flow is FlowKind.Next or FlowKind.ConditionalJump) return false;
         for (int j = 0; j < _code.Length; j++)
-            if (j != jump && _code[j].Info.Flow is FlowKind.Jump or FlowKind.ConditionalJump && _targetIndex[j] == target) return false;
+            if (j != backEdge && _code[j].Info.Flow is FlowKind.Jump or FlowKind.ConditionalJump && _targetIndex[j] == header) return false;
         return true;
     }
 
