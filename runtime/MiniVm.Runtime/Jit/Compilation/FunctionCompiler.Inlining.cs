@@ -116,7 +116,19 @@ internal sealed partial class FunctionCompiler
     /// (<see cref="TryInline"/> may still call there, for what it finds about the arguments.)</summary>
     private bool MayInlineAt(int i, int calleeIndex) =>
         _inline is null && _speculation is not null && _calleeSpeculation is not null && calleeIndex != _function.Index
-        && _speculation.MayInline(i) && Inlining.IsCandidate(_module.AllCode[calleeIndex]) && _calleeSpeculation(calleeIndex) is not null;
+        && _speculation.MayInline(i) && InlineBets(calleeIndex) is not null;
+
+    /// <summary>By callee, decided once per compile (the loop plans and the call site each ask):
+    /// its bets if it is a candidate with a profile, else null.</summary>
+    private Dictionary<int, Speculation?>? _inlineBets;
+
+    private Speculation? InlineBets(int callee)
+    {
+        _inlineBets ??= [];
+        if (!_inlineBets.TryGetValue(callee, out var bets))
+            _inlineBets[callee] = bets = Inlining.IsCandidate(_module.AllCode[callee]) ? _calleeSpeculation!(callee) : null;
+        return bets;
+    }
 
     /// <summary>Compiles CALL_FUNCTION <paramref name="i"/> as the callee's body, if it is a candidate
     /// (see <see cref="Inlining"/>) and this is an optimizing compile; false if it is not.</summary>
@@ -124,7 +136,7 @@ internal sealed partial class FunctionCompiler
     {
         if (!MayInlineAt(i, calleeIndex)) return false;
         var callee = _module.AllCode[calleeIndex];
-        if (_calleeSpeculation!(calleeIndex) is not { } bets) return false;
+        var bets = InlineBets(calleeIndex)!;
 
         // What the caller knows of each argument, and the callee's bets on its parameters: a bet
         // narrower than the proof gets a guard at the body's entry.
